@@ -1,0 +1,74 @@
+"""What the compiler knows while compiling one query: the clock, names in scope, the query text."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from sqlglot import exp
+
+from rmmhunt.compiler.naming import ColumnNamer
+from rmmhunt.kql.errors import KqlNameError, Span
+from rmmhunt.kql.types import KqlType
+
+if TYPE_CHECKING:
+    from rmmhunt.compiler.relation import Relation
+
+
+class _NoValue:
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE = _NoValue()
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """A compiled scalar: its SQL, its KQL type and, when known at compile time, its value."""
+
+    sql: exp.Expression
+    type: KqlType
+    value: object = NO_VALUE
+
+    @property
+    def is_constant(self) -> bool:
+        return self.value is not NO_VALUE
+
+
+class TableProvider(Protocol):
+    """Where the compiler learns which tables exist and their columns (the catalog, a workspace)."""
+
+    def table_columns(self, name: str) -> dict[str, KqlType] | None: ...
+
+    def table_names(self) -> list[str]: ...
+
+
+@dataclass
+class QueryContext:
+    source: str
+    now: datetime  # naive UTC; the one instant `now()` means throughout the query
+    tables: TableProvider
+    scalars: dict[str, Typed] = field(default_factory=dict)
+    relations: dict[str, Relation] = field(default_factory=dict)
+    namer: ColumnNamer = field(default_factory=ColumnNamer)
+    alias_counter: int = 0
+
+    def next_alias(self) -> str:
+        self.alias_counter += 1
+        return f"_t{self.alias_counter}"
+
+    def unknown(self, what: str, name: str, span: Span, candidates: list[str]) -> KqlNameError:
+        return KqlNameError(f"{what} {name!r}{suggestion(name, candidates)}", span, self.source)
+
+
+def suggestion(name: str, candidates: list[str]) -> str:
+    """`; did you mean 'X'?` for the closest candidate, or ''."""
+    by_case = [c for c in candidates if c.lower() == name.lower()]
+    close = by_case or difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in candidates}
+        close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)]
+    return f"; did you mean {close[0]!r}?" if close else ""

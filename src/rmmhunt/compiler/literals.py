@@ -1,0 +1,44 @@
+"""Python values -> typed SQL literal nodes. Values never become SQL text by pasting."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlglot import exp
+
+from rmmhunt.compiler.context import Typed
+from rmmhunt.compiler.sqltypes import sql_type
+from rmmhunt.kql.types import KqlType
+
+
+def interval(delta: timedelta) -> exp.Expression:
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return exp.Interval(this=exp.Literal.string(str(micros)), unit=exp.Var(this="MICROSECOND"))
+
+
+def literal(value: object, kql_type: KqlType) -> Typed:
+    """A constant of a KQL type, carrying its value for compile-time folding."""
+    if value is None:
+        return Typed(exp.cast(exp.null(), sql_type(kql_type)), kql_type, None)
+    node: exp.Expression
+    match kql_type:
+        case KqlType.STRING | KqlType.GUID:
+            node = exp.Literal.string(str(value))
+        case KqlType.BOOL:
+            node = exp.Boolean(this=bool(value))
+        case KqlType.INT | KqlType.LONG:
+            node = exp.Literal.number(int(value))  # type: ignore[call-overload]
+            if kql_type is KqlType.LONG and abs(int(value)) >= 2**31:  # type: ignore[call-overload]
+                node = exp.cast(node, sql_type(KqlType.LONG))
+        case KqlType.REAL | KqlType.DECIMAL:
+            node = exp.cast(exp.Literal.number(repr(float(value))), sql_type(kql_type))  # type: ignore[arg-type]
+        case KqlType.DATETIME:
+            assert isinstance(value, datetime)
+            node = exp.cast(exp.Literal.string(value.strftime("%Y-%m-%d %H:%M:%S.%f")), sql_type(kql_type))
+        case KqlType.TIMESPAN:
+            assert isinstance(value, timedelta)
+            node = interval(value)
+        case KqlType.DYNAMIC:
+            node = exp.cast(exp.Literal.string(json.dumps(value)), sql_type(kql_type))
+    return Typed(node, kql_type, value)

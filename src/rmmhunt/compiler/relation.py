@@ -1,0 +1,33 @@
+"""A compiled tabular expression: a SQL query and the KQL-typed columns it yields, in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from rmmhunt.kql.types import KqlType
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def col(name: str) -> exp.Column:
+    return exp.Column(this=ident(name))
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    query: exp.Select
+    columns: dict[str, KqlType]
+    # True while `query` selects plain columns from its source with no grouping, limit or ordering,
+    # so a following `where` can be added to it rather than wrapping it in a new SELECT.
+    filterable: bool = False
+
+    def select_from(self, alias: str, items: list[exp.Expression]) -> exp.Select:
+        """SELECT items FROM (this) AS alias."""
+        return exp.Select(expressions=items).from_(self.query.subquery(alias, copy=False), copy=False)
+
+    def column_items(self) -> list[exp.Expression]:
+        return [col(name) for name in self.columns]

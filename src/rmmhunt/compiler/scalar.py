@@ -1,0 +1,313 @@
+"""Scalar expressions: AST -> typed SQL, with Kusto's semantics and compile-time constant folding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlglot import exp
+
+from rmmhunt.compiler import functions, strings
+from rmmhunt.compiler.context import QueryContext, Typed
+from rmmhunt.compiler.literals import literal
+from rmmhunt.compiler.relation import col
+from rmmhunt.kql import ast
+from rmmhunt.kql.errors import KqlNotSupported, KqlTypeError, Span
+from rmmhunt.kql.types import KqlType
+
+STRING_OPERATOR_NAMES = {
+    "has": ("term", False),
+    "has_cs": ("term", True),
+    "hasprefix": ("prefix", False),
+    "hasprefix_cs": ("prefix", True),
+    "hassuffix": ("suffix", False),
+    "hassuffix_cs": ("suffix", True),
+    "contains": ("contains", False),
+    "contains_cs": ("contains", True),
+    "startswith": ("startswith", False),
+    "startswith_cs": ("startswith", True),
+    "endswith": ("endswith", False),
+    "endswith_cs": ("endswith", True),
+}
+
+COMPARISONS: dict[str, type[exp.Expression]] = {
+    "<": exp.LT,
+    "<=": exp.LTE,
+    ">": exp.GT,
+    ">=": exp.GTE,
+    "==": exp.EQ,
+    # Kusto: `null != 1` is true, unlike SQL (https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/null-values)
+    "!=": exp.NullSafeNEQ,
+    "<>": exp.NullSafeNEQ,
+}
+
+
+def _comparable(a: KqlType, b: KqlType) -> bool:
+    if a == b or KqlType.DYNAMIC in (a, b):
+        return True
+    if a.is_numeric and b.is_numeric:
+        return True
+    return {a, b} <= {KqlType.STRING, KqlType.GUID}
+
+
+class ExprCompiler:
+    """Compiles scalar expressions against the columns of one input relation.
+
+    `overrides` maps names defined earlier in the same operator (extend a=..., b=a+1) to their SQL.
+    """
+
+    def __init__(self, ctx: QueryContext, columns: dict[str, KqlType], overrides: dict[str, Typed] | None = None):
+        self.ctx = ctx
+        self.columns = columns
+        self.overrides = overrides if overrides is not None else {}
+
+    def type_error(self, message: str, span: Span) -> KqlTypeError:
+        return KqlTypeError(message, span, self.ctx.source)
+
+    def compile(self, node: ast.Expr) -> Typed:
+        handler = _HANDLERS.get(type(node))
+        if handler is None:
+            raise KqlNotSupported(type(node).__name__.lower(), node.span, self.ctx.source)
+        return handler(self, node)
+
+    def compile_bool(self, node: ast.Expr) -> Typed:
+        typed = self.compile(node)
+        if typed.type not in (KqlType.BOOL, KqlType.DYNAMIC):
+            raise self.type_error(f"expected a bool expression but this is {typed.type.value}", node.span)
+        return typed
+
+    # ------------------------------------------------------------ leaves
+
+    def name(self, node: ast.Name) -> Typed:
+        if node.name in self.overrides:
+            return self.overrides[node.name]
+        if node.name in self.columns:
+            return Typed(col(node.name), self.columns[node.name])
+        if node.name in self.ctx.scalars:
+            return self.ctx.scalars[node.name]
+        if node.name.lower() == "null":
+            raise self.type_error("a bare null has no type; write a typed null such as string(null)", node.span)
+        candidates = [*self.columns, *self.overrides, *self.ctx.scalars]
+        raise self.ctx.unknown("column or name", node.name, node.span, candidates)
+
+    def literal(self, node: ast.Literal) -> Typed:
+        if node.type is KqlType.STRING and node.value is None:
+            return literal("", KqlType.STRING)  # Kusto strings are never null
+        return literal(node.value, node.type)
+
+    def star(self, node: ast.Star) -> Typed:
+        raise self.type_error("'*' is only allowed as an argument of arg_max/arg_min", node.span)
+
+    # ------------------------------------------------------------ operators
+
+    def unary(self, node: ast.Unary) -> Typed:
+        operand = self.compile(node.operand)
+        if not (operand.type.is_numeric or operand.type is KqlType.TIMESPAN):
+            raise self.type_error(f"unary {node.op} needs a number or timespan, not {operand.type.value}", node.span)
+        if node.op == "+":
+            return operand
+        if operand.is_constant and operand.value is not None:
+            return literal(-operand.value, operand.type)  # type: ignore[operator]
+        return Typed(exp.Neg(this=operand.sql), operand.type)
+
+    def binary(self, node: ast.Binary) -> Typed:
+        op = node.op
+        if op in ("and", "or"):
+            left, right = self.compile_bool(node.left), self.compile_bool(node.right)
+            combine = exp.and_ if op == "and" else exp.or_
+            return Typed(combine(left.sql, right.sql), KqlType.BOOL)
+        left, right = self.compile(node.left), self.compile(node.right)
+        if op in ("+", "-", "*", "/", "%"):
+            return self.arithmetic(node, left, right)
+        negated = op.startswith("!") and op not in ("!=", "!~")
+        base = op[1:] if negated else op
+        if base in STRING_OPERATOR_NAMES:
+            result = self.string_operator(node, base, left, right)
+        elif base in ("=~", "!~"):
+            self.require_strings(node, left, right)
+            equal = exp.EQ(this=exp.Lower(this=left.sql), expression=self.lowered(right))
+            result = equal if base == "=~" else exp.Not(this=equal)
+        elif base == "matches regex":
+            self.require_strings(node, left, right)
+            result = exp.RegexpLike(this=left.sql, expression=right.sql)
+        elif base in COMPARISONS:
+            if not _comparable(left.type, right.type):
+                raise self.type_error(f"cannot compare {left.type.value} with {right.type.value} using {op}", node.span)
+            result = COMPARISONS[base](this=left.sql, expression=right.sql)
+        else:
+            raise KqlNotSupported(f"operator {op}", node.span, self.ctx.source)
+        return Typed(exp.Not(this=exp.paren(result)) if negated else result, KqlType.BOOL)
+
+    def lowered(self, t: Typed) -> exp.Expression:
+        if t.is_constant and isinstance(t.value, str):
+            return exp.Literal.string(t.value.lower())
+        return exp.Lower(this=t.sql)
+
+    def require_strings(self, node: ast.Binary, *operands: Typed) -> None:
+        for operand in operands:
+            if not strings.is_stringish(operand):
+                raise self.type_error(f"{node.op} needs string operands, not {operand.type.value}", node.span)
+
+    def string_operator(self, node: ast.Binary, base: str, left: Typed, right: Typed) -> exp.Expression:
+        self.require_strings(node, left, right)
+        kind, case_sensitive = STRING_OPERATOR_NAMES[base]
+        if kind in ("contains", "startswith", "endswith"):
+            return strings.substring_predicate(kind, left, right, case_sensitive)
+        return strings.term_predicate(
+            left, right, case_sensitive, prefix_only=kind == "prefix", suffix_only=kind == "suffix"
+        )
+
+    def arithmetic(self, node: ast.Binary, left: Typed, right: Typed) -> Typed:
+        result_type = arithmetic_type(node.op, left.type, right.type)
+        if result_type is None:
+            raise self.type_error(f"cannot apply {node.op} to {left.type.value} and {right.type.value}", node.span)
+        if left.is_constant and right.is_constant and left.value is not None and right.value is not None:
+            folded = fold_arithmetic(node.op, left.value, right.value, result_type)
+            if folded is not None:
+                return literal(folded, result_type)
+        a, b = left.sql, right.sql
+        sql: exp.Expression
+        if node.op == "/" and left.type.is_integer and right.type.is_integer:
+            sql = exp.IntDiv(this=a, expression=b)  # Kusto truncates integer division
+        elif node.op == "%":
+            # Kusto's modulo is never negative: 0 <= a % b < abs(b)
+            divisor = exp.Abs(this=b)
+            sql = exp.Mod(
+                this=exp.paren(exp.Add(this=exp.Mod(this=a, expression=b), expression=divisor)),
+                expression=divisor.copy(),
+            )
+        else:
+            node_type = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}[node.op]
+            sql = node_type(this=a, expression=b)
+        return Typed(exp.paren(sql), result_type)
+
+    def in_list(self, node: ast.InList) -> Typed:
+        left = self.compile(node.left)
+        items: list[Typed] = []
+        for item in node.items:
+            typed = self.compile(item)
+            if typed.type is KqlType.DYNAMIC and typed.is_constant and isinstance(typed.value, list):
+                items.extend(literal(v, _json_type(v)) for v in _flatten(typed.value))  # arrays flatten
+            else:
+                items.append(typed)
+        for item in items:
+            if item.value is None and item.is_constant:
+                continue
+            if not _comparable(left.type, item.type):
+                raise self.type_error(f"cannot compare {left.type.value} with {item.type.value} in 'in'", node.span)
+        if not items:
+            result: exp.Expression = exp.false()
+        elif node.case_insensitive:
+            result = exp.In(this=exp.Lower(this=left.sql), expressions=[self.lowered(i) for i in items])
+        else:
+            result = exp.In(this=left.sql, expressions=[i.sql for i in items])
+        return Typed(exp.Not(this=exp.paren(result)) if node.negated else result, KqlType.BOOL)
+
+    def between(self, node: ast.Between) -> Typed:
+        """Inclusive at both ends; `t between (t0 .. 1d)` reads the upper bound as t0 + 1d.
+
+        https://learn.microsoft.com/en-us/kusto/query/between-operator
+        """
+        value, low, high = self.compile(node.left), self.compile(node.low), self.compile(node.high)
+        if value.type is KqlType.DATETIME and low.type is KqlType.DATETIME and high.type is KqlType.TIMESPAN:
+            high = self.arithmetic(ast.Binary(node.span, "+", node.low, node.high), low, high)
+        for bound in (low, high):
+            if not _comparable(value.type, bound.type) or value.type in (KqlType.STRING, KqlType.BOOL):
+                raise self.type_error(
+                    f"between needs numbers, datetimes or timespans, not {value.type.value} and {bound.type.value}",
+                    node.span,
+                )
+        result: exp.Expression = exp.Between(this=value.sql, low=low.sql, high=high.sql)
+        return Typed(exp.Not(this=exp.paren(result)) if node.negated else result, KqlType.BOOL)
+
+    def call(self, node: ast.Call) -> Typed:
+        return functions.call_scalar(self, node)
+
+    def member(self, node: ast.Member) -> Typed:
+        raise KqlNotSupported("dynamic property access (x.y)", node.span, self.ctx.source)
+
+    def index(self, node: ast.Index) -> Typed:
+        raise KqlNotSupported("dynamic index access (x[i])", node.span, self.ctx.source)
+
+
+_HANDLERS: dict[type, Callable[[ExprCompiler, ast.Expr], Typed]] = {
+    ast.Name: ExprCompiler.name,
+    ast.Literal: ExprCompiler.literal,
+    ast.Star: ExprCompiler.star,
+    ast.Unary: ExprCompiler.unary,
+    ast.Binary: ExprCompiler.binary,
+    ast.InList: ExprCompiler.in_list,
+    ast.Between: ExprCompiler.between,
+    ast.Call: ExprCompiler.call,
+    ast.Member: ExprCompiler.member,
+    ast.Index: ExprCompiler.index,
+}  # type: ignore[dict-item]
+
+
+def arithmetic_type(op: str, a: KqlType, b: KqlType) -> KqlType | None:
+    """Result type of a binary arithmetic operator, per Kusto's numerical operators page."""
+    if a.is_numeric and b.is_numeric:
+        if op == "/" and a.is_integer and b.is_integer:
+            return KqlType.LONG
+        for wider in (KqlType.REAL, KqlType.DECIMAL, KqlType.LONG):
+            if wider in (a, b):
+                return wider
+        return KqlType.INT
+    pair = (a, b)
+    table = {
+        ("-", KqlType.DATETIME, KqlType.DATETIME): KqlType.TIMESPAN,
+        ("+", KqlType.DATETIME, KqlType.TIMESPAN): KqlType.DATETIME,
+        ("-", KqlType.DATETIME, KqlType.TIMESPAN): KqlType.DATETIME,
+        ("+", KqlType.TIMESPAN, KqlType.DATETIME): KqlType.DATETIME,
+        ("+", KqlType.TIMESPAN, KqlType.TIMESPAN): KqlType.TIMESPAN,
+        ("-", KqlType.TIMESPAN, KqlType.TIMESPAN): KqlType.TIMESPAN,
+    }
+    if (op, *pair) in table:
+        return table[(op, *pair)]
+    if op in ("*", "/") and a is KqlType.TIMESPAN and b.is_numeric:
+        return KqlType.TIMESPAN
+    if op == "*" and a.is_numeric and b is KqlType.TIMESPAN:
+        return KqlType.TIMESPAN
+    return None
+
+
+def fold_arithmetic(op: str, a: object, b: object, result_type: KqlType) -> object | None:
+    """Evaluate constant arithmetic at compile time (so `now(-5d)` becomes a plain timestamp)."""
+    try:
+        if op == "+":
+            return a + b  # type: ignore[operator]
+        if op == "-":
+            return a - b  # type: ignore[operator]
+        if op == "*":
+            return a * b  # type: ignore[operator]
+        if op == "/":
+            if result_type is KqlType.LONG:
+                quotient = abs(a) // abs(b)  # type: ignore[arg-type, operator]
+                return quotient if (a >= 0) == (b > 0) else -quotient  # type: ignore[operator]
+            return a / b  # type: ignore[operator]
+        if op == "%":
+            return a % abs(b)  # type: ignore[operator, arg-type]
+    except (ZeroDivisionError, OverflowError, TypeError):
+        return None
+    return None
+
+
+def _flatten(values: list) -> list:
+    out: list = []
+    for v in values:
+        out.extend(_flatten(v) if isinstance(v, list) else [v])
+    return out
+
+
+def _json_type(value: object) -> KqlType:
+    if isinstance(value, bool):
+        return KqlType.BOOL
+    if isinstance(value, int):
+        return KqlType.LONG
+    if isinstance(value, float):
+        return KqlType.REAL
+    if isinstance(value, str):
+        return KqlType.STRING
+    if isinstance(value, datetime):
+        return KqlType.DATETIME
+    return KqlType.DYNAMIC

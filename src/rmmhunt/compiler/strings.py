@@ -1,0 +1,72 @@
+"""Kusto's string predicates as SQL.
+
+Reference: https://learn.microsoft.com/en-us/kusto/query/datatypes-string-operators
+A term is a maximal run of alphanumeric characters; `has` matches whole terms, case-insensitively;
+`contains`, `startswith`, `endswith` are case-insensitive substrings; the `_cs` forms respect case.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from rmmhunt.compiler.context import Typed
+from rmmhunt.kql.types import KqlType
+
+NON_ALNUM = "[^0-9A-Za-z]"
+_REGEX_SPECIAL = set(r"\.^$|?*+()[]{}-/#&~")
+
+
+def regex_escape(text: str) -> str:
+    """Escape for RE2 (the dialect both Kusto and DuckDB use)."""
+    return "".join("\\" + ch if ch in _REGEX_SPECIAL else ch for ch in text)
+
+
+def _fold(expr: exp.Expression, case_sensitive: bool) -> exp.Expression:
+    return expr if case_sensitive else exp.Lower(this=expr)
+
+
+def _needle(needle: Typed, case_sensitive: bool) -> exp.Expression:
+    if needle.is_constant and isinstance(needle.value, str):
+        return exp.Literal.string(needle.value if case_sensitive else needle.value.lower())
+    return _fold(needle.sql, case_sensitive)
+
+
+def substring_predicate(kind: str, text: Typed, needle: Typed, case_sensitive: bool) -> exp.Expression:
+    """contains / startswith / endswith."""
+    node = {"contains": exp.Contains, "startswith": exp.StartsWith, "endswith": exp.EndsWith}[kind]
+    return node(this=_fold(text.sql, case_sensitive), expression=_needle(needle, case_sensitive))
+
+
+def term_predicate(
+    text: Typed, needle: Typed, case_sensitive: bool, *, prefix_only: bool = False, suffix_only: bool = False
+) -> exp.Expression:
+    """has / hasprefix / hassuffix: the needle must start (and/or end) at a term boundary.
+
+    A cheap substring test runs first so the regular expression only sees candidate rows.
+    """
+    check_left = not suffix_only
+    check_right = not prefix_only
+    if needle.is_constant and isinstance(needle.value, str):
+        value = needle.value
+        if value == "":
+            return exp.true()
+        left = NON_ALNUM if check_left and value[0].isalnum() else None
+        right = NON_ALNUM if check_right and value[-1].isalnum() else None
+        pattern = ("" if case_sensitive else "(?i)") + (f"(?:^|{left})" if left else "") + regex_escape(value)
+        pattern += f"(?:$|{right})" if right else ""
+        prefilter = substring_predicate("contains", text, needle, case_sensitive)
+        if left is None and right is None:
+            return prefilter
+        return exp.and_(prefilter, exp.RegexpLike(this=text.sql, expression=exp.Literal.string(pattern)))
+    escaped = exp.Anonymous(this="regexp_escape", expressions=[needle.sql])
+    parts: list[exp.Expression] = [
+        exp.Literal.string(("" if case_sensitive else "(?i)") + (f"(?:^|{NON_ALNUM})" if check_left else "")),
+        escaped,
+    ]
+    if check_right:
+        parts.append(exp.Literal.string(f"(?:$|{NON_ALNUM})"))
+    return exp.RegexpLike(this=text.sql, expression=exp.Concat(expressions=parts))
+
+
+def is_stringish(t: Typed) -> bool:
+    return t.type in (KqlType.STRING, KqlType.GUID, KqlType.DYNAMIC)

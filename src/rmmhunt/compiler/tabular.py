@@ -1,0 +1,275 @@
+"""Tabular operators: each turns the relation before it into a new relation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlglot import exp
+
+from rmmhunt.compiler.aggregates import AGGREGATES, ARG_EXTREMES, compile_aggregate
+from rmmhunt.compiler.context import QueryContext, Typed
+from rmmhunt.compiler.literals import literal
+from rmmhunt.compiler.naming import inferred_name, unique
+from rmmhunt.compiler.relation import Relation, col, ident
+from rmmhunt.compiler.scalar import ExprCompiler
+from rmmhunt.compiler.sqltypes import sql_type
+from rmmhunt.kql import ast
+from rmmhunt.kql.errors import KqlNotSupported, KqlTypeError
+from rmmhunt.kql.types import KqlType
+
+
+def aliased(sql: exp.Expression, name: str) -> exp.Alias:
+    return exp.Alias(this=sql, alias=ident(name))
+
+
+class TabularCompiler:
+    def __init__(self, ctx: QueryContext):
+        self.ctx = ctx
+
+    def compile(self, node: ast.Tabular) -> Relation:
+        handler = _SOURCES.get(type(node))
+        if handler is None:
+            raise KqlNotSupported(type(node).__name__.lower(), node.span, self.ctx.source)
+        return handler(self, node)
+
+    # ------------------------------------------------------------ sources
+
+    def table(self, node: ast.TableRef) -> Relation:
+        if node.name in self.ctx.relations:
+            bound = self.ctx.relations[node.name]
+            return Relation(bound.query.copy(), bound.columns, bound.filterable)
+        columns = self.ctx.tables.table_columns(node.name)
+        if columns is None:
+            candidates = [*self.ctx.tables.table_names(), *self.ctx.relations]
+            raise self.ctx.unknown("table", node.name, node.span, candidates)
+        query = exp.Select(expressions=[exp.Star()]).from_(exp.Table(this=ident(node.name)), copy=False)
+        return Relation(query, dict(columns), filterable=True)
+
+    def pipeline(self, node: ast.Pipeline) -> Relation:
+        relation = self.compile(node.source)
+        for operator in node.operators:
+            handler = _OPERATORS.get(type(operator))
+            if handler is None:
+                raise KqlNotSupported(type(operator).__name__.lower(), operator.span, self.ctx.source)
+            relation = handler(self, operator, relation)
+        return relation
+
+    def datatable(self, node: ast.Datatable) -> Relation:
+        width = len(node.columns)
+        scalar = ExprCompiler(self.ctx, {})
+        rows: list[exp.Tuple] = []
+        for start in range(0, len(node.values), width):
+            cells = []
+            for (name, kql_type), value in zip(node.columns, node.values[start : start + width], strict=True):
+                typed = scalar.compile(value)
+                if not typed.is_constant:
+                    raise KqlTypeError(
+                        f"datatable values must be constants (column {name})", value.span, self.ctx.source
+                    )
+                cell = literal("" if typed.value is None and kql_type is KqlType.STRING else typed.value, kql_type)
+                cells.append(cell.sql)
+            rows.append(exp.Tuple(expressions=cells))
+        columns = dict(node.columns)
+        if not rows:
+            items = [aliased(exp.cast(exp.null(), sql_type(t)), n) for n, t in node.columns]
+            return Relation(exp.Select(expressions=items).where(exp.false(), copy=False), columns)
+        names = [n for n, _ in node.columns]
+        values = exp.Values(
+            expressions=rows, alias=exp.TableAlias(this=ident(self.ctx.next_alias()), columns=[ident(n) for n in names])
+        )
+        items = [aliased(exp.cast(col(n), sql_type(t)), n) for n, t in node.columns]
+        return Relation(exp.Select(expressions=items).from_(values, copy=False), columns)
+
+    def print(self, node: ast.Print) -> Relation:
+        scalar = ExprCompiler(self.ctx, {})
+        columns: dict[str, KqlType] = {}
+        items: list[exp.Expression] = []
+        for position, item in enumerate(node.items):
+            typed = scalar.compile(item.expr)
+            name = unique(item.name or f"print_{position}", set(columns))
+            columns[name] = typed.type
+            items.append(aliased(typed.sql, name))
+        return Relation(exp.Select(expressions=items), columns)
+
+    # ------------------------------------------------------------ operators
+
+    def wrap(self, relation: Relation, items: list[exp.Expression] | None = None) -> exp.Select:
+        return relation.select_from(self.ctx.next_alias(), items or [exp.Star()])
+
+    def where(self, op: ast.Where, relation: Relation) -> Relation:
+        predicate = ExprCompiler(self.ctx, relation.columns).compile_bool(op.predicate)
+        if relation.filterable:
+            query = relation.query.copy().where(predicate.sql, copy=False)
+            return Relation(query, relation.columns, filterable=True)
+        return Relation(self.wrap(relation).where(predicate.sql, copy=False), relation.columns, filterable=True)
+
+    def project(self, op: ast.Project, relation: Relation) -> Relation:
+        scalar = ExprCompiler(self.ctx, relation.columns)
+        columns: dict[str, KqlType] = {}
+        items: list[exp.Expression] = []
+        for item in op.items:
+            typed = scalar.compile(item.expr)
+            name = item.name or inferred_name(item.expr) or self.ctx.namer.next(set(relation.columns) | set(columns))
+            if name in columns:
+                raise KqlTypeError(f"column {name!r} is projected twice", item.span, self.ctx.source)
+            columns[name] = typed.type
+            items.append(aliased(typed.sql, name))
+        return Relation(self.wrap(relation, items), columns)
+
+    def extend(self, op: ast.Extend, relation: Relation) -> Relation:
+        """Later items see earlier ones; an existing name moves to the end with its new value.
+
+        https://learn.microsoft.com/en-us/kusto/query/extend-operator
+        """
+        defined: dict[str, Typed] = {}
+        scalar = ExprCompiler(self.ctx, relation.columns, defined)
+        for item in op.items:
+            typed = scalar.compile(item.expr)
+            taken = set(relation.columns) | set(defined)
+            name = item.name or inferred_name(item.expr) or self.ctx.namer.next(taken)
+            defined.pop(name, None)
+            defined[name] = typed
+        kept = [n for n in relation.columns if n not in defined]
+        columns = {n: relation.columns[n] for n in kept} | {n: t.type for n, t in defined.items()}
+        items: list[exp.Expression] = [col(n) for n in kept]
+        items += [aliased(t.sql, n) for n, t in defined.items()]
+        return Relation(self.wrap(relation, items), columns)
+
+    def summarize(self, op: ast.Summarize, relation: Relation) -> Relation:
+        scalar = ExprCompiler(self.ctx, relation.columns)
+        columns: dict[str, KqlType] = {}
+        items: list[exp.Expression] = []
+        group: list[exp.Expression] = []
+        for item in op.by:
+            typed = scalar.compile(item.expr)
+            name = unique(item.name or inferred_name(item.expr) or self.ctx.namer.next(set(columns)), set(columns))
+            columns[name] = typed.type
+            items.append(aliased(typed.sql, name))
+            group.append(typed.sql.copy())
+        # arg_max/arg_min pack their row into a struct that an outer SELECT unpacks into columns.
+        unpack: list[tuple[str, str, str]] = []  # (output name, struct column, field)
+        for item in op.aggregates:
+            call = item.expr
+            if not isinstance(call, ast.Call) or (call.name not in AGGREGATES and call.name not in ARG_EXTREMES):
+                raise KqlTypeError(
+                    "summarize needs an aggregate function such as count() or max(x) here",
+                    item.expr.span,
+                    self.ctx.source,
+                )
+            if call.name in ARG_EXTREMES:
+                struct_name = f"_{call.name}{len(unpack)}"
+                fields = self.arg_extreme(scalar, item, relation, columns, struct_name, unpack)
+                items.append(aliased(fields, struct_name))
+                continue
+            spec, typed = compile_aggregate(scalar, call)
+            arg_name = inferred_name(call.args[0]) if call.args else None
+            name = unique(item.name or f"{spec.prefix}_{arg_name or ''}", set(columns))
+            sql = typed.sql
+            if not op.by and spec.empty is not None:
+                sql = exp.Coalesce(this=sql, expressions=[spec.empty.copy()])
+            columns[name] = typed.type
+            items.append(aliased(sql, name))
+        query = self.wrap(relation, items)
+        if group:
+            query = query.group_by(*group, copy=False)
+        if not unpack:
+            return Relation(query, columns)
+        unpacked = {name: (struct_col, field) for name, struct_col, field in unpack}
+        final: list[exp.Expression] = [
+            aliased(exp.Dot(this=col(unpacked[n][0]), expression=ident(unpacked[n][1])), n) if n in unpacked else col(n)
+            for n in columns
+        ]
+        outer = exp.Select(expressions=final).from_(query.subquery(self.ctx.next_alias(), copy=False), copy=False)
+        return Relation(outer, columns)
+
+    def arg_extreme(
+        self,
+        scalar: ExprCompiler,
+        item: ast.Assignment,
+        relation: Relation,
+        columns: dict[str, KqlType],
+        struct_name: str,
+        unpack: list[tuple[str, str, str]],
+    ) -> exp.Expression:
+        """arg_max(expr, cols...) / arg_min: the row where expr is largest/smallest.
+
+        Output: the expression under its name, then the requested columns (`*`: all others not
+        already in the output). https://learn.microsoft.com/en-us/kusto/query/arg-max-aggregation-function
+        """
+        call = item.expr
+        assert isinstance(call, ast.Call)
+        if not call.args:
+            raise KqlTypeError(f"{call.name}() needs an expression to maximize", call.span, self.ctx.source)
+        target = scalar.compile(call.args[0])
+        target_name = unique(item.name or inferred_name(call.args[0]) or f"{ARG_EXTREMES[call.name]}_", set(columns))
+        picked: list[tuple[str, Typed]] = [(target_name, target)]
+        for position, arg in enumerate(call.args[1:], start=1):
+            if isinstance(arg, ast.Star):
+                for name, kql_type in relation.columns.items():
+                    if name not in columns and name not in {p[0] for p in picked}:
+                        picked.append((name, Typed(col(name), kql_type)))
+                continue
+            typed = scalar.compile(arg)
+            default = f"{ARG_EXTREMES[call.name]}_{target_name}_arg{position}"
+            picked.append((unique(inferred_name(arg) or default, set(columns) | {p[0] for p in picked}), typed))
+        fields = [f"f{i}" for i in range(len(picked))]
+        struct = exp.Struct(
+            expressions=[
+                exp.PropertyEQ(this=ident(f), expression=t.sql) for f, (_, t) in zip(fields, picked, strict=True)
+            ]
+        )
+        for f, (name, typed) in zip(fields, picked, strict=True):
+            columns[name] = typed.type
+            unpack.append((name, struct_name, f))
+        node = exp.ArgMax if call.name == "arg_max" else exp.ArgMin
+        return node(this=struct, expression=target.sql.copy())
+
+    def sort(self, op: ast.Sort, relation: Relation) -> Relation:
+        scalar = ExprCompiler(self.ctx, relation.columns)
+        order = [
+            exp.Ordered(this=scalar.compile(k.expr).sql, desc=k.descending, nulls_first=k.nulls_first) for k in op.keys
+        ]
+        return Relation(self.wrap(relation).order_by(*order, copy=False), relation.columns)
+
+    def take(self, op: ast.Take, relation: Relation) -> Relation:
+        count = ExprCompiler(self.ctx, {}).compile(op.count)
+        if not (count.is_constant and count.type.is_integer and isinstance(count.value, int) and count.value >= 0):
+            raise KqlTypeError("take/limit needs a non-negative whole number", op.count.span, self.ctx.source)
+        query = relation.query
+        if query.args.get("order") is not None and query.args.get("limit") is None:
+            return Relation(query.copy().limit(count.value, copy=False), relation.columns)
+        return Relation(self.wrap(relation).limit(count.value, copy=False), relation.columns)
+
+    def top(self, op: ast.Top, relation: Relation) -> Relation:
+        sorted_relation = self.sort(ast.Sort(op.span, op.keys), relation)
+        return self.take(ast.Take(op.span, op.count), sorted_relation)
+
+    def count(self, op: ast.Count, relation: Relation) -> Relation:
+        count = exp.cast(exp.Count(this=exp.Star()), sql_type(KqlType.LONG))
+        return Relation(self.wrap(relation, [aliased(count, "Count")]), {"Count": KqlType.LONG})
+
+    def distinct(self, op: ast.Distinct, relation: Relation) -> Relation:
+        if not op.items:
+            return Relation(self.wrap(relation).distinct(copy=False), relation.columns)
+        projected = self.project(ast.Project(op.span, op.items), relation)
+        return Relation(projected.query.distinct(copy=False), projected.columns)
+
+
+_SOURCES: dict[type, Callable[[TabularCompiler, ast.Tabular], Relation]] = {
+    ast.TableRef: TabularCompiler.table,
+    ast.Pipeline: TabularCompiler.pipeline,
+    ast.Datatable: TabularCompiler.datatable,
+    ast.Print: TabularCompiler.print,
+}  # type: ignore[dict-item]
+
+_OPERATORS: dict[type, Callable[[TabularCompiler, ast.Operator, Relation], Relation]] = {
+    ast.Where: TabularCompiler.where,
+    ast.Project: TabularCompiler.project,
+    ast.Extend: TabularCompiler.extend,
+    ast.Summarize: TabularCompiler.summarize,
+    ast.Sort: TabularCompiler.sort,
+    ast.Take: TabularCompiler.take,
+    ast.Top: TabularCompiler.top,
+    ast.Count: TabularCompiler.count,
+    ast.Distinct: TabularCompiler.distinct,
+}  # type: ignore[dict-item]

@@ -1,0 +1,229 @@
+"""KQL tokenizer: turns query text into tokens with spans."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from enum import Enum, auto
+
+from rmmhunt.kql.errors import KqlSyntaxError, Span
+
+
+class T(Enum):
+    IDENT = auto()
+    STRING = auto()
+    INT = auto()
+    REAL = auto()
+    TIMESPAN = auto()
+    TYPED_LITERAL = auto()  # datetime(...), timespan(...), guid(...): raw text inside the parentheses
+    OP = auto()
+    EOF = auto()
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: T
+    text: str
+    span: Span
+    value: object = None
+    # True when whitespace or a comment separates this token from the previous one.
+    spaced: bool = False
+
+    def is_op(self, *ops: str) -> bool:
+        return self.kind is T.OP and self.text in ops
+
+    def is_word(self, *words: str) -> bool:
+        return self.kind is T.IDENT and self.text in words
+
+
+# Longest first, so that `!contains`-style operators are not split.
+OPERATORS = sorted(
+    [
+        "==",
+        "!=",
+        "=~",
+        "!~",
+        "<=",
+        ">=",
+        "<>",
+        "..",
+        "=>",
+        "|",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        ";",
+        ":",
+        ".",
+        "=",
+        "<",
+        ">",
+        "~",
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "!",
+        "$",
+        "?",
+    ],
+    key=len,
+    reverse=True,
+)
+
+# Typed literals whose parentheses hold raw text rather than an expression.
+RAW_LITERAL_WORDS = frozenset({"datetime", "date", "timespan", "time", "guid"})
+
+# Microseconds per unit; a tick (100 ns) is below DuckDB's resolution and rounds.
+TIMESPAN_UNITS: dict[str, Decimal] = {
+    **dict.fromkeys(("d", "day", "days"), Decimal(86_400_000_000)),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), Decimal(3_600_000_000)),
+    **dict.fromkeys(("m", "min", "minute", "minutes"), Decimal(60_000_000)),
+    **dict.fromkeys(("s", "sec", "second", "seconds"), Decimal(1_000_000)),
+    **dict.fromkeys(("ms", "milli", "millis", "millisecond", "milliseconds"), Decimal(1000)),
+    **dict.fromkeys(("microsecond", "microseconds"), Decimal(1)),
+    **dict.fromkeys(("tick", "ticks"), Decimal("0.1")),
+}
+
+_WS_OR_COMMENT = re.compile(r"(?:\s+|//[^\n]*)+")
+_NUMBER = re.compile(r"(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
+_HEX = re.compile(r"0[xX][0-9a-fA-F]+")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_UNIT = re.compile(r"[A-Za-z]+")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0"}
+
+
+class Lexer:
+    def __init__(self, source: str):
+        self.src = source
+        self.pos = 0
+        self.tokens: list[Token] = []
+
+    def error(self, message: str, start: int, end: int | None = None) -> KqlSyntaxError:
+        return KqlSyntaxError(message, Span(start, end if end is not None else start + 1), self.src)
+
+    def run(self) -> list[Token]:
+        src = self.src
+        spaced = False
+        while True:
+            m = _WS_OR_COMMENT.match(src, self.pos)
+            if m:
+                self.pos = m.end()
+                spaced = True
+            if self.pos >= len(src):
+                self.tokens.append(Token(T.EOF, "", Span(len(src), len(src)), spaced=True))
+                return self.tokens
+            token = self.next_token()
+            self.tokens.append(Token(token.kind, token.text, token.span, token.value, spaced))
+            spaced = False
+
+    def next_token(self) -> Token:
+        src, start = self.src, self.pos
+        ch = src[start]
+        if ch in "'\"" or (ch in "@hH" and src[start + 1 : start + 2] in ("'", '"')):
+            return self.string()
+        if src.startswith("```", start):
+            return self.multiline_string()
+        if ch.isdigit() or (ch == "." and src[start + 1 : start + 2].isdigit()):
+            return self.number()
+        m = _IDENT.match(src, start)
+        if m:
+            self.pos = m.end()
+            word = m.group()
+            if word.lower() in RAW_LITERAL_WORDS:
+                raw = self.raw_parenthesized()
+                if raw is not None:
+                    return Token(T.TYPED_LITERAL, word.lower(), Span(start, self.pos), raw)
+            return Token(T.IDENT, word, Span(start, self.pos))
+        for op in OPERATORS:
+            if src.startswith(op, start):
+                self.pos = start + len(op)
+                return Token(T.OP, op, Span(start, self.pos))
+        raise self.error(f"unexpected character {ch!r}", start)
+
+    def raw_parenthesized(self) -> str | None:
+        """After `datetime` and kin: the raw text inside `( ... )`, or None if no parenthesis follows."""
+        src = self.src
+        m = re.compile(r"\s*\(").match(src, self.pos)
+        if not m:
+            return None
+        close = src.find(")", m.end())
+        if close < 0:
+            raise self.error("missing ')' to close the literal", self.pos)
+        raw = src[m.end() : close].strip()
+        self.pos = close + 1
+        return raw
+
+    def string(self) -> Token:
+        src, start = self.src, self.pos
+        verbatim = src[start] == "@"
+        pos = start + 1 if src[start] in "@hH" else start
+        quote = src[pos]
+        pos += 1
+        chunks: list[str] = []
+        while True:
+            if pos >= len(src) or src[pos] == "\n":
+                raise self.error("unterminated string literal", start, pos)
+            ch = src[pos]
+            if ch == quote:
+                if verbatim and src[pos + 1 : pos + 2] == quote:  # @'it''s' doubles the quote
+                    chunks.append(quote)
+                    pos += 2
+                    continue
+                pos += 1
+                break
+            if ch == "\\" and not verbatim:
+                esc = src[pos + 1 : pos + 2]
+                if esc in _ESCAPES:
+                    chunks.append(_ESCAPES[esc])
+                    pos += 2
+                    continue
+                if esc == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", src[pos + 2 : pos + 6]):
+                    chunks.append(chr(int(src[pos + 2 : pos + 6], 16)))
+                    pos += 6
+                    continue
+                raise self.error(f"unknown escape sequence '\\{esc}'", pos, pos + 2)
+            chunks.append(ch)
+            pos += 1
+        self.pos = pos
+        return Token(T.STRING, src[start:pos], Span(start, pos), "".join(chunks))
+
+    def multiline_string(self) -> Token:
+        start = self.pos
+        end = self.src.find("```", start + 3)
+        if end < 0:
+            raise self.error("unterminated ``` string literal", start, start + 3)
+        self.pos = end + 3
+        return Token(T.STRING, self.src[start : self.pos], Span(start, self.pos), self.src[start + 3 : end])
+
+    def number(self) -> Token:
+        src, start = self.src, self.pos
+        hexm = _HEX.match(src, start)
+        if hexm:
+            self.pos = hexm.end()
+            return Token(T.INT, hexm.group(), Span(start, self.pos), int(hexm.group(), 16))
+        m = _NUMBER.match(src, start)
+        assert m is not None
+        text = m.group()
+        self.pos = m.end()
+        unit = _UNIT.match(src, self.pos)
+        if unit and unit.group().lower() in TIMESPAN_UNITS:
+            self.pos = unit.end()
+            micros = round(Decimal(text) * TIMESPAN_UNITS[unit.group().lower()])
+            return Token(T.TIMESPAN, src[start : self.pos], Span(start, self.pos), timedelta(microseconds=micros))
+        if unit:
+            raise self.error(f"unknown timespan unit {unit.group()!r}", unit.start(), unit.end())
+        if any(c in text for c in ".eE"):
+            return Token(T.REAL, text, Span(start, self.pos), float(text))
+        return Token(T.INT, text, Span(start, self.pos), int(text))
+
+
+def tokenize(source: str) -> list[Token]:
+    return Lexer(source).run()

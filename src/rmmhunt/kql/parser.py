@@ -1,0 +1,686 @@
+"""Recursive-descent KQL parser: statements and tabular operators by dispatch, scalars by precedence.
+
+Adding a tabular operator is one entry in `Parser.OPERATORS` and one `op_*` method; adding a
+binary operator is one entry in `BINARY_PRECEDENCE` (words) or `SYMBOL_PRECEDENCE`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from rmmhunt.kql import ast
+from rmmhunt.kql.errors import KqlNotSupported, KqlSyntaxError, Span
+from rmmhunt.kql.lexer import T, Token, tokenize
+from rmmhunt.kql.types import KqlType, parse_type_name
+
+# Binding strength of binary operators; higher binds tighter.
+OR, AND, COMPARE, ADD, MUL = 1, 2, 3, 4, 5
+
+SYMBOL_PRECEDENCE = {
+    "==": COMPARE,
+    "!=": COMPARE,
+    "<>": COMPARE,
+    "=~": COMPARE,
+    "!~": COMPARE,
+    "<": COMPARE,
+    "<=": COMPARE,
+    ">": COMPARE,
+    ">=": COMPARE,
+    "+": ADD,
+    "-": ADD,
+    "*": MUL,
+    "/": MUL,
+    "%": MUL,
+}
+
+# String operators spelled as words; each also exists negated with a leading `!`.
+STRING_OPERATORS = frozenset(
+    {
+        "has",
+        "has_cs",
+        "hasprefix",
+        "hasprefix_cs",
+        "hassuffix",
+        "hassuffix_cs",
+        "contains",
+        "contains_cs",
+        "startswith",
+        "startswith_cs",
+        "endswith",
+        "endswith_cs",
+        "has_any",
+        "has_all",
+    }
+)
+
+# Words that may follow `|` but are not supported yet; named in the error rather than "unexpected".
+KNOWN_UNSUPPORTED_OPERATORS = frozenset(
+    {
+        "join",
+        "lookup",
+        "union",
+        "mv-expand",
+        "mvexpand",
+        "mv-apply",
+        "parse",
+        "parse-where",
+        "make-series",
+        "top-nested",
+        "evaluate",
+        "invoke",
+        "render",
+        "project-away",
+        "project-rename",
+        "project-reorder",
+        "project-keep",
+        "serialize",
+        "as",
+        "sample",
+        "sample-distinct",
+        "getschema",
+        "range",
+        "facet",
+        "fork",
+        "partition",
+        "scan",
+        "find",
+        "search",
+        "externaldata",
+        "reduce",
+        "consume",
+        "order",
+        "sort",
+    }
+)
+
+
+class Parser:
+    def __init__(self, source: str):
+        self.source = source
+        self.tokens = tokenize(source)
+        self.i = 0
+
+    # ------------------------------------------------------------ token helpers
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, ahead: int = 1) -> Token:
+        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.i]
+        if token.kind is not T.EOF:
+            self.i += 1
+        return token
+
+    def error(self, message: str, token: Token | None = None) -> KqlSyntaxError:
+        token = token or self.tok
+        span = token.span if token.kind is not T.EOF else Span(token.span.start, token.span.start + 1)
+        return KqlSyntaxError(message, span, self.source)
+
+    def describe(self, token: Token) -> str:
+        return "end of query" if token.kind is T.EOF else repr(token.text)
+
+    def expect_op(self, op: str) -> Token:
+        if not self.tok.is_op(op):
+            raise self.error(f"expected {op!r} but found {self.describe(self.tok)}")
+        return self.advance()
+
+    def accept_op(self, op: str) -> Token | None:
+        return self.advance() if self.tok.is_op(op) else None
+
+    def accept_word(self, *words: str) -> Token | None:
+        tok = self.tok
+        if tok.kind is T.IDENT and tok.text.lower() in words:
+            return self.advance()
+        return None
+
+    def expect_word(self, word: str) -> Token:
+        token = self.accept_word(word)
+        if token is None:
+            raise self.error(f"expected {word!r} but found {self.describe(self.tok)}")
+        return token
+
+    def identifier(self, what: str = "a name") -> tuple[str, Span]:
+        """A plain name or a bracketed one: `Name`, `['Name with spaces']`."""
+        tok = self.tok
+        if tok.kind is T.IDENT:
+            self.advance()
+            return tok.text, tok.span
+        if tok.is_op("[") and self.peek().kind is T.STRING and self.peek(2).is_op("]"):
+            self.advance()
+            name = self.advance().value
+            end = self.advance()
+            return str(name), tok.span.to(end.span)
+        raise self.error(f"expected {what} but found {self.describe(tok)}")
+
+    def glued_word(self) -> tuple[str, Span]:
+        """An operator name that may be hyphenated with no spaces: `mv-expand`, `project-away`."""
+        name, span = self.identifier("an operator")
+        while self.tok.is_op("-") and not self.tok.spaced and self.peek().kind is T.IDENT and not self.peek().spaced:
+            self.advance()
+            part = self.advance()
+            name, span = f"{name}-{part.text}", span.to(part.span)
+        return name.lower(), span
+
+    # ------------------------------------------------------------ statements
+
+    def parse_query(self) -> ast.Query:
+        lets: list[ast.Let] = []
+        body: ast.Tabular | None = None
+        while self.tok.kind is not T.EOF:
+            if self.accept_op(";"):
+                continue
+            if self.tok.is_word("let"):
+                lets.append(self.parse_let())
+                continue
+            if body is not None:
+                raise self.error("only one tabular expression may follow the let statements")
+            body = self.parse_tabular()
+            if not (self.tok.is_op(";") or self.tok.kind is T.EOF):
+                raise self.error(f"unexpected {self.describe(self.tok)} after the end of the query")
+        if body is None:
+            raise KqlSyntaxError(
+                "the query has no tabular expression to run", Span(len(self.source), len(self.source) + 1), self.source
+            )
+        return ast.Query(tuple(lets), body, self.source)
+
+    def parse_let(self) -> ast.Let:
+        start = self.advance()
+        name, _ = self.identifier("a name after 'let'")
+        self.expect_op("=")
+        tok = self.tok
+        if tok.is_op("(") and self._looks_like_function_definition():
+            raise KqlNotSupported("user-defined functions (let f = (...) { ... })", tok.span, self.source)
+        value: ast.Expr | ast.Tabular = self.parse_tabular() if self._starts_tabular() else self.parse_expr()
+        end = self.expect_op(";") if self.tok.kind is not T.EOF else self.tok
+        return ast.Let(name, value, start.span.to(end.span))
+
+    def _looks_like_function_definition(self) -> bool:
+        depth, j = 0, self.i
+        while j < len(self.tokens):
+            t = self.tokens[j]
+            if t.is_op("("):
+                depth += 1
+            elif t.is_op(")"):
+                depth -= 1
+                if depth == 0:
+                    return self.tokens[j + 1].is_op("{")
+            elif t.kind is T.EOF:
+                return False
+            j += 1
+        return False
+
+    def _starts_tabular(self) -> bool:
+        tok, nxt = self.tok, self.peek()
+        if tok.kind is not T.IDENT:
+            return False
+        if tok.text in ("datatable", "print"):
+            return True
+        return nxt.is_op("|")
+
+    # ------------------------------------------------------------ tabular
+
+    def parse_tabular(self) -> ast.Tabular:
+        source = self.parse_source()
+        operators: list[ast.Operator] = []
+        while self.accept_op("|"):
+            operators.append(self.parse_operator())
+        if not operators:
+            return source
+        return ast.Pipeline(source.span.to(operators[-1].span), source, tuple(operators))
+
+    def parse_source(self) -> ast.Tabular:
+        tok = self.tok
+        if tok.is_op("("):
+            self.advance()
+            inner = self.parse_tabular()
+            self.expect_op(")")
+            return inner
+        if tok.kind is T.IDENT and tok.text == "datatable":
+            return self.parse_datatable()
+        if tok.kind is T.IDENT and tok.text == "print":
+            self.advance()
+            items = self.assignments()
+            return ast.Print(tok.span.to(items[-1].span), items)
+        if tok.kind is T.IDENT and tok.text in KNOWN_UNSUPPORTED_OPERATORS and not self.peek().is_op("|", ";"):
+            raise KqlNotSupported(tok.text, tok.span, self.source)
+        name, span = self.identifier("a table name")
+        if self.tok.is_op("(") and self.peek().is_op(")"):
+            raise KqlNotSupported(f"function invocation {name}()", span.to(self.peek().span), self.source)
+        return ast.TableRef(span, name)
+
+    def parse_datatable(self) -> ast.Datatable:
+        start = self.advance()
+        self.expect_op("(")
+        columns: list[tuple[str, KqlType]] = []
+        while True:
+            name, _ = self.identifier("a column name")
+            self.expect_op(":")
+            type_tok = self.advance()
+            kql_type = parse_type_name(type_tok.text) if type_tok.kind in (T.IDENT, T.TYPED_LITERAL) else None
+            if kql_type is None:
+                raise self.error(f"unknown type {type_tok.text!r}", type_tok)
+            columns.append((name, kql_type))
+            if not self.accept_op(","):
+                break
+        self.expect_op(")")
+        self.expect_op("[")
+        values: list[ast.Expr] = []
+        while not self.tok.is_op("]"):
+            values.append(self.parse_expr())
+            if not self.accept_op(","):
+                break
+        end = self.expect_op("]")
+        if len(values) % len(columns):
+            raise KqlSyntaxError(
+                f"datatable has {len(columns)} columns but {len(values)} values, not a whole number of rows",
+                start.span.to(end.span),
+                self.source,
+            )
+        return ast.Datatable(start.span.to(end.span), tuple(columns), tuple(values))
+
+    def parse_operator(self) -> ast.Operator:
+        name, span = self.glued_word()
+        method = self.OPERATORS.get(name)
+        if method is None:
+            if name in KNOWN_UNSUPPORTED_OPERATORS:
+                raise KqlNotSupported(name, span, self.source)
+            raise KqlSyntaxError(f"unknown tabular operator {name!r}", span, self.source)
+        return method(self, span)
+
+    def _end(self) -> Span:
+        return self.tokens[self.i - 1].span
+
+    def op_where(self, span: Span) -> ast.Operator:
+        predicate = self.parse_expr()
+        return ast.Where(span.to(predicate.span), predicate)
+
+    def op_project(self, span: Span) -> ast.Operator:
+        items = self.assignments()
+        return ast.Project(span.to(self._end()), items)
+
+    def op_extend(self, span: Span) -> ast.Operator:
+        items = self.assignments()
+        return ast.Extend(span.to(self._end()), items)
+
+    def op_summarize(self, span: Span) -> ast.Operator:
+        aggregates: tuple[ast.Assignment, ...] = ()
+        if not self.tok.is_word("by"):
+            aggregates = self.assignments()
+        by: tuple[ast.Assignment, ...] = ()
+        if self.accept_word("by"):
+            by = self.assignments()
+        if not aggregates and not by:
+            raise self.error("summarize needs an aggregate or a 'by' clause")
+        return ast.Summarize(span.to(self._end()), aggregates, by)
+
+    def op_take(self, span: Span) -> ast.Operator:
+        count = self.parse_expr()
+        return ast.Take(span.to(count.span), count)
+
+    def op_sort(self, span: Span) -> ast.Operator:
+        self.expect_word("by")
+        keys = self.sort_keys()
+        return ast.Sort(span.to(self._end()), keys)
+
+    def op_top(self, span: Span) -> ast.Operator:
+        count = self.parse_expr()
+        self.expect_word("by")
+        keys = self.sort_keys()
+        return ast.Top(span.to(self._end()), count, keys)
+
+    def op_count(self, span: Span) -> ast.Operator:
+        return ast.Count(span)
+
+    def op_distinct(self, span: Span) -> ast.Operator:
+        if self.accept_op("*"):
+            return ast.Distinct(span.to(self._end()), ())
+        items = self.assignments()
+        return ast.Distinct(span.to(self._end()), items)
+
+    OPERATORS: ClassVar[dict[str, Callable[[Parser, Span], ast.Operator]]] = {
+        "where": op_where,
+        "filter": op_where,
+        "project": op_project,
+        "extend": op_extend,
+        "summarize": op_summarize,
+        "take": op_take,
+        "limit": op_take,
+        "sort": op_sort,
+        "order": op_sort,
+        "top": op_top,
+        "count": op_count,
+        "distinct": op_distinct,
+    }
+
+    def assignments(self) -> tuple[ast.Assignment, ...]:
+        items = [self.assignment()]
+        while self.accept_op(","):
+            items.append(self.assignment())
+        return tuple(items)
+
+    def assignment(self) -> ast.Assignment:
+        start = self.tok
+        if (start.kind is T.IDENT or start.is_op("[")) and self._is_named_assignment():
+            name, _ = self.identifier()
+            self.expect_op("=")
+            expr = self.parse_expr()
+            return ast.Assignment(name, expr, start.span.to(expr.span))
+        expr = self.parse_expr()
+        return ast.Assignment(None, expr, expr.span)
+
+    def _is_named_assignment(self) -> bool:
+        if self.tok.kind is T.IDENT:
+            return self.peek().is_op("=")
+        return self.peek().kind is T.STRING and self.peek(2).is_op("]") and self.peek(3).is_op("=")
+
+    def sort_keys(self) -> tuple[ast.SortKey, ...]:
+        keys = [self.sort_key()]
+        while self.accept_op(","):
+            keys.append(self.sort_key())
+        return tuple(keys)
+
+    def sort_key(self) -> ast.SortKey:
+        expr = self.parse_expr()
+        descending = True  # Kusto sorts descending unless told otherwise
+        if self.accept_word("asc"):
+            descending = False
+        elif self.accept_word("desc"):
+            descending = True
+        nulls_first = not descending
+        if self.accept_word("nulls"):
+            which = self.accept_word("first", "last")
+            if which is None:
+                raise self.error("expected 'first' or 'last' after 'nulls'")
+            nulls_first = which.text.lower() == "first"
+        return ast.SortKey(expr, descending, nulls_first)
+
+    # ------------------------------------------------------------ scalar expressions
+
+    def parse_expr(self, min_precedence: int = OR) -> ast.Expr:
+        left = self.parse_unary()
+        while True:
+            op = self.binary_operator()
+            if op is None:
+                return left
+            name, precedence, width = op
+            if precedence < min_precedence:
+                return left
+            for _ in range(width):
+                self.advance()
+            left = self.parse_binary_rest(name, precedence, left)
+
+    def binary_operator(self) -> tuple[str, int, int] | None:
+        """The binary operator at the cursor: (name, precedence, tokens it spans), or None."""
+        tok, nxt = self.tok, self.peek()
+        if tok.kind is T.OP and tok.text in SYMBOL_PRECEDENCE:
+            return tok.text, SYMBOL_PRECEDENCE[tok.text], 1
+        if tok.kind is T.IDENT:
+            word = tok.text.lower()
+            if word == "or":
+                return "or", OR, 1
+            if word == "and":
+                return "and", AND, 1
+            if word in STRING_OPERATORS or word == "between":
+                return word, COMPARE, 1
+            if word == "in":
+                if nxt.is_op("~") and not nxt.spaced:
+                    return "in~", COMPARE, 2
+                return "in", COMPARE, 1
+            if word == "matches" and nxt.is_word("regex"):
+                return "matches regex", COMPARE, 2
+        if tok.is_op("!") and nxt.kind is T.IDENT and not nxt.spaced:
+            word = nxt.text.lower()
+            if word in STRING_OPERATORS or word == "between":
+                return "!" + word, COMPARE, 2
+            if word == "in":
+                after = self.peek(2)
+                if after.is_op("~") and not after.spaced:
+                    return "!in~", COMPARE, 3
+                return "!in", COMPARE, 2
+        return None
+
+    def parse_binary_rest(self, op: str, precedence: int, left: ast.Expr) -> ast.Expr:
+        if op.lstrip("!") == "between":
+            return self.parse_between(op, left)
+        if op.lstrip("!").startswith("in") or op.lstrip("!") in ("has_any", "has_all"):
+            items, end = self.parenthesized_list()
+            if op.lstrip("!") in ("has_any", "has_all"):
+                return ast.Call(left.span.to(end), op, (left, *items), left.span)
+            return ast.InList(left.span.to(end), left, items, op.startswith("!"), op.endswith("~"))
+        right = self.parse_expr(precedence + 1)
+        return ast.Binary(left.span.to(right.span), op, left, right)
+
+    def parse_between(self, op: str, left: ast.Expr) -> ast.Expr:
+        self.expect_op("(")
+        low = self.parse_expr()
+        self.expect_op("..")
+        high = self.parse_expr()
+        end = self.expect_op(")")
+        return ast.Between(left.span.to(end.span), left, low, high, op.startswith("!"))
+
+    def parenthesized_list(self) -> tuple[tuple[ast.Expr, ...], Span]:
+        self.expect_op("(")
+        items: list[ast.Expr] = []
+        while not self.tok.is_op(")"):
+            items.append(self.parse_expr())
+            if not self.accept_op(","):
+                break
+        end = self.expect_op(")")
+        return tuple(items), end.span
+
+    def parse_unary(self) -> ast.Expr:
+        tok = self.tok
+        if tok.is_op("-", "+"):
+            self.advance()
+            operand = self.parse_unary()
+            return ast.Unary(tok.span.to(operand.span), tok.text, operand)
+        return self.parse_postfix(self.parse_primary())
+
+    def parse_postfix(self, expr: ast.Expr) -> ast.Expr:
+        while True:
+            if self.tok.is_op(".") and self.peek().kind is T.IDENT:
+                self.advance()
+                name_tok = self.advance()
+                expr = ast.Member(expr.span.to(name_tok.span), expr, name_tok.text)
+            elif self.tok.is_op("["):
+                self.advance()
+                index = self.parse_expr()
+                end = self.expect_op("]")
+                expr = ast.Index(expr.span.to(end.span), expr, index)
+            else:
+                return expr
+
+    def parse_primary(self) -> ast.Expr:
+        tok = self.tok
+        if tok.kind is T.STRING:
+            self.advance()
+            span = tok.span
+            value = str(tok.value)
+            while self.tok.kind is T.STRING:  # adjacent literals concatenate
+                nxt = self.advance()
+                value += str(nxt.value)
+                span = span.to(nxt.span)
+            return ast.Literal(span, value, KqlType.STRING)
+        if tok.kind is T.INT:
+            self.advance()
+            return ast.Literal(tok.span, tok.value, KqlType.LONG)  # Kusto integer literals are long
+        if tok.kind is T.REAL:
+            self.advance()
+            return ast.Literal(tok.span, tok.value, KqlType.REAL)
+        if tok.kind is T.TIMESPAN:
+            self.advance()
+            return ast.Literal(tok.span, tok.value, KqlType.TIMESPAN)
+        if tok.kind is T.TYPED_LITERAL:
+            self.advance()
+            return self.typed_literal(tok)
+        if tok.is_op("("):
+            self.advance()
+            inner = self.parse_expr()
+            self.expect_op(")")
+            return inner
+        if tok.is_op("*"):
+            self.advance()
+            return ast.Star(tok.span)
+        if tok.kind is T.IDENT:
+            return self.parse_word(tok)
+        if tok.is_op("["):
+            name, span = self.identifier()
+            return ast.Name(span, name)
+        raise self.error(f"expected an expression but found {self.describe(tok)}")
+
+    def parse_word(self, tok: Token) -> ast.Expr:
+        word = tok.text
+        lower = word.lower()
+        if lower in ("true", "false") and not self.peek().is_op("("):
+            self.advance()
+            return ast.Literal(tok.span, lower == "true", KqlType.BOOL)
+        if lower == "dynamic" and self.peek().is_op("("):
+            return self.parse_dynamic()
+        scalar_type = parse_type_name(lower) if self.peek().is_op("(") else None
+        if scalar_type in (KqlType.BOOL, KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL, KqlType.STRING):
+            return self.typed_scalar_literal(tok, scalar_type)
+        self.advance()
+        if self.tok.is_op("("):
+            args, end = self.parenthesized_list()
+            return ast.Call(tok.span.to(end), word, args, tok.span)
+        return ast.Name(tok.span, word)
+
+    def typed_scalar_literal(self, tok: Token, kql_type: KqlType) -> ast.Expr:
+        """`int(5)`, `long(null)`, `real(1.5)`, `bool(true)`, `string(x)` ..."""
+        self.advance()
+        self.expect_op("(")
+        inner = self.tok
+        negative = False
+        if inner.is_op("-"):
+            negative = True
+            self.advance()
+            inner = self.tok
+        self.advance()
+        end = self.expect_op(")")
+        span = tok.span.to(end.span)
+        if inner.is_word("null"):
+            return ast.Literal(span, None, kql_type)
+        try:
+            if kql_type is KqlType.BOOL and inner.kind is T.IDENT:
+                return ast.Literal(span, inner.text.lower() == "true", kql_type)
+            if kql_type.is_numeric and inner.kind in (T.INT, T.REAL):
+                value = inner.value
+                value = -value if negative else value
+                return ast.Literal(span, float(value) if kql_type is KqlType.REAL else value, kql_type)
+            if kql_type is KqlType.STRING and inner.kind is T.STRING:
+                return ast.Literal(span, inner.value, kql_type)
+        except (TypeError, ValueError):
+            pass
+        raise KqlSyntaxError(f"invalid {kql_type.value} literal", span, self.source)
+
+    def typed_literal(self, tok: Token) -> ast.Literal:
+        raw = str(tok.value)
+        if raw.lower() == "null":
+            kind = {"datetime": KqlType.DATETIME, "date": KqlType.DATETIME, "guid": KqlType.GUID}
+            return ast.Literal(tok.span, None, kind.get(tok.text, KqlType.TIMESPAN))
+        try:
+            if tok.text in ("datetime", "date"):
+                return ast.Literal(tok.span, parse_datetime_literal(raw), KqlType.DATETIME)
+            if tok.text in ("timespan", "time"):
+                return ast.Literal(tok.span, parse_timespan_literal(raw), KqlType.TIMESPAN)
+            return ast.Literal(tok.span, parse_guid_literal(raw), KqlType.GUID)
+        except ValueError as exc:
+            raise KqlSyntaxError(f"invalid {tok.text} literal {raw!r}: {exc}", tok.span, self.source) from None
+
+    def parse_dynamic(self) -> ast.Expr:
+        start = self.advance()
+        open_tok = self.expect_op("(")
+        depth, j = 1, self.i
+        while depth:
+            t = self.tokens[j]
+            if t.kind is T.EOF:
+                raise self.error("missing ')' to close dynamic(", open_tok)
+            depth += t.is_op("(") - t.is_op(")")
+            j += 1
+        close = self.tokens[j - 1]
+        raw = self.source[open_tok.span.end : close.span.start]
+        self.i = j
+        span = start.span.to(close.span)
+        try:
+            value = parse_dynamic_literal(raw)
+        except ValueError as exc:
+            raise KqlSyntaxError(f"invalid dynamic literal: {exc}", span, self.source) from None
+        return ast.Literal(span, value, KqlType.DYNAMIC)
+
+
+# ---------------------------------------------------------------- literal text
+
+
+_DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d")
+
+
+def parse_datetime_literal(raw: str) -> datetime:
+    """ISO 8601 forms Kusto accepts in `datetime(...)`, with up to 7 fractional digits and optional Z."""
+    text = raw.strip().rstrip("Zz").strip()
+    fraction = ""
+    m = re.fullmatch(r"(.*?:\d\d)\.(\d{1,7})", text)
+    if m:
+        text, fraction = m.group(1), m.group(2)
+    for fmt in _DATETIME_FORMATS:
+        try:
+            value = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        micros = int((fraction + "000000")[:6]) if fraction else 0
+        return value.replace(microsecond=micros)
+    raise ValueError("expected a date such as 2024-01-31 or 2024-01-31T12:00:00.1234567Z")
+
+
+def parse_timespan_literal(raw: str) -> timedelta:
+    """`timespan(5d)`, `timespan(1.5h)`, `time(1.02:03:04.5)`, `time(02:03)`."""
+    text = raw.strip()
+    tokens = tokenize(text)
+    if len(tokens) == 2 and tokens[0].kind is T.TIMESPAN:
+        return tokens[0].value  # type: ignore[return-value]
+    if len(tokens) == 2 and tokens[0].kind in (T.INT, T.REAL):
+        return timedelta(days=float(tokens[0].value))  # a bare number counts days
+    m = re.fullmatch(r"(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?", text)
+    if not m:
+        raise ValueError("expected a timespan such as 1d, 2h or 1.02:03:04")
+    sign, days, hours, minutes, seconds, fraction = m.groups()
+    value = timedelta(
+        days=int(days or 0),
+        hours=int(hours),
+        minutes=int(minutes),
+        seconds=int(seconds or 0),
+        microseconds=int(((fraction or "") + "000000")[:6]),
+    )
+    return -value if sign else value
+
+
+def parse_guid_literal(raw: str) -> str:
+    text = raw.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text):
+        raise ValueError("expected a GUID such as 00000000-0000-0000-0000-000000000000")
+    return text
+
+
+def parse_dynamic_literal(raw: str) -> object:
+    """The JSON-like text of `dynamic(...)`: JSON, plus single-quoted strings and a bare `null`."""
+    text = raw.strip()
+    if not text:
+        raise ValueError("empty")
+    converted = re.sub(r"'((?:[^'\\]|\\.)*)'", lambda m: json.dumps(m.group(1).replace("\\'", "'")), text)
+    converted = re.sub(r",\s*([\]}])", r"\1", converted)  # Kusto tolerates a trailing comma
+    try:
+        return json.loads(converted)
+    except json.JSONDecodeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def parse(source: str) -> ast.Query:
+    """Parse a whole query: `let` statements and one tabular expression."""
+    return Parser(source).parse_query()

@@ -1,0 +1,43 @@
+"""The KQL scalar types."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class KqlType(StrEnum):
+    BOOL = "bool"
+    DATETIME = "datetime"
+    DYNAMIC = "dynamic"
+    GUID = "guid"
+    INT = "int"
+    LONG = "long"
+    REAL = "real"
+    DECIMAL = "decimal"
+    STRING = "string"
+    TIMESPAN = "timespan"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL)
+
+    @property
+    def is_integer(self) -> bool:
+        return self in (KqlType.INT, KqlType.LONG)
+
+
+# Spellings Kusto accepts in type positions (datatable, casts), including documented synonyms.
+TYPE_NAMES: dict[str, KqlType] = {
+    **{t.value: t for t in KqlType},
+    "boolean": KqlType.BOOL,
+    "date": KqlType.DATETIME,
+    "double": KqlType.REAL,
+    "time": KqlType.TIMESPAN,
+    "uniqueid": KqlType.GUID,
+    "int64": KqlType.LONG,
+    "int32": KqlType.INT,
+}
+
+
+def parse_type_name(name: str) -> KqlType | None:
+    return TYPE_NAMES.get(name.lower())
