@@ -28,9 +28,7 @@ def literal(value: object, kql_type: KqlType) -> Typed:
         case KqlType.BOOL:
             node = exp.Boolean(this=bool(value))
         case KqlType.INT | KqlType.LONG:
-            node = exp.Literal.number(int(value))  # type: ignore[call-overload]
-            if kql_type is KqlType.LONG and abs(int(value)) >= 2**31:  # type: ignore[call-overload]
-                node = exp.cast(node, sql_type(KqlType.LONG))
+            node = exp.cast(exp.Literal.number(int(value)), sql_type(kql_type))  # type: ignore[call-overload]
         case KqlType.REAL | KqlType.DECIMAL:
             node = exp.cast(exp.Literal.number(repr(float(value))), sql_type(kql_type))  # type: ignore[arg-type]
         case KqlType.DATETIME:

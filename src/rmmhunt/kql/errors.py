@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rmmhunt.errors import RmmhuntError
+
 
 @dataclass(frozen=True, slots=True)
 class Span:
@@ -23,7 +25,7 @@ def line_col(source: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
-class KqlError(Exception):
+class KqlError(RmmhuntError):
     """Any problem with a query: syntax, names, types, unsupported constructs."""
 
     kind = "error"

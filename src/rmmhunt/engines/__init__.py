@@ -1,0 +1,1 @@
+"""Engines run a compiled query and return a pyarrow.Table."""
