@@ -105,12 +105,20 @@ def to_csv(table: pa.Table) -> str:
     return buffer.getvalue()
 
 
+def screen_cell(value: Any, kql_type: str) -> str:
+    """A cell for people: datetimes to the second unless they carry a fraction."""
+    if kql_type == "datetime" and isinstance(value, str):
+        return value.replace("T", " ").replace(".0000000Z", "Z")
+    return text_cell(value)
+
+
 def to_rich_table(table: pa.Table, title: str | None = None) -> Table:
     view = Table(title=title, title_justify="left", header_style="bold cyan")
-    for name in table.column_names:
-        view.add_column(name, overflow="fold")
+    types = kql_types(table)
+    for name, kql_type in zip(table.column_names, types, strict=True):
+        view.add_column(name, overflow="fold", no_wrap=kql_type in ("datetime", "long", "int", "real"))
     for row in rows(table):
-        view.add_row(*(text_cell(v) for v in row))
+        view.add_row(*(screen_cell(v, t) for v, t in zip(row, types, strict=True)))
     return view
 
 

@@ -1,0 +1,1 @@
+"""A realistic sample workspace for `rmmhunt demo` and the tests."""
