@@ -53,6 +53,10 @@ NowOption = Annotated[
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 
+def print_json(payload: object) -> None:
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
+
+
 def read_query(query: str) -> str:
     return sys.stdin.read() if query == "-" else query
 
@@ -67,7 +71,7 @@ def query(
     """Run a KQL query on a workspace."""
     result = Workspace(data).query(read_query(text), parse_now(now))
     if format is Format.json:
-        stdout.print_json(json.dumps(output.to_json_object(result)))
+        print_json(output.to_json_object(result))
     elif format is Format.csv:
         sys.stdout.write(output.to_csv(result))
     else:
@@ -105,7 +109,7 @@ def hunt(
             }
             for r in results
         ]
-        stdout.print_json(json.dumps(payload))
+        print_json(payload)
         return
     for r in results:
         if format is Format.csv:

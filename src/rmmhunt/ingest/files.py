@@ -6,7 +6,8 @@ an error naming file, line and column, and nothing of that file is stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from rmmhunt.kql.types import KqlType
 from rmmhunt.store import WorkspaceStore
 
 LINE = "__rmmhunt_line"
+RAW = "__rmmhunt_raw"
 
 
 class IngestError(RmmhuntError):
@@ -55,8 +57,32 @@ def _reader(path: Path) -> tuple[str, list[exp.Expression], int]:
     raise IngestError(f"{path}: unknown file type; expected .parquet, .csv, .json, .jsonl or .ndjson")
 
 
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """DuckDB's errors while reading a file, as an IngestError naming the file."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise IngestError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
+
+
+def _is_nested(source_type: str) -> bool:
+    return source_type.startswith(("STRUCT", "MAP")) or source_type.endswith("]")
+
+
 def _as_text(expr: exp.Expression, source_type: str) -> exp.Expression:
-    if source_type.startswith(("STRUCT", "MAP")) or source_type.endswith("]") or source_type == "JSON":
+    """The value as text: nested values as JSON, a JSON scalar ("5", true) as its plain text."""
+    if source_type == "JSON":
+        extracted = exp.Anonymous(this="json_extract_string", expressions=[expr, exp.Literal.string("$")])
+        return exp.If(
+            this=exp.EQ(
+                this=exp.Anonymous(this="json_type", expressions=[expr.copy()]),
+                expression=exp.Literal.string("VARCHAR"),
+            ),
+            true=extracted,
+            false=exp.cast(expr.copy(), exp.DataType.build("VARCHAR")),
+        )
+    if _is_nested(source_type):
         return exp.cast(exp.Anonymous(this="to_json", expressions=[expr]), exp.DataType.build("VARCHAR"))
     return exp.cast(expr, exp.DataType.build("VARCHAR"))
 
@@ -88,27 +114,33 @@ class FileIngester:
 
     def read(self, path: Path) -> pa.Table:
         function, args, first_line = _reader(path)
-        numbered = exp.select(exp.Star(), exp.alias_(exp.RowNumber(), LINE)).from_(
+        numbered = exp.select(exp.Star(), exp.alias_(exp.Window(this=exp.RowNumber()), LINE)).from_(
             exp.Table(this=exp.Anonymous(this=function, expressions=args))
         )
-        raw = self._sql(path, numbered)
-        source_types = dict(zip(raw.columns, (str(t) for t in raw.types), strict=True))
+        # Materialised first: DuckDB would otherwise push TRY_CAST into the CSV reader as a strict cast.
+        self._run(path, exp.Create(this=exp.Table(this=ident(RAW)), kind="TABLE", expression=numbered, replace=True))
+        raw = self.con.table(RAW)
+        source_types = dict(zip(raw.columns, map(str, raw.types), strict=True))
         items: list[exp.Expression] = []
         for name, kql_type in self.columns.items():
             if name in source_types:
                 items.append(exp.alias_(_coerce(name, source_types[name], kql_type), ident(name)))
-        items += [col(n) for n in source_types if n not in self.columns and n != LINE]
-        table = self._sql(path, exp.select(*items).from_(numbered.subquery("raw"))).to_arrow_table()
-        self.check(path, numbered, source_types, first_line)
-        return table
+        # Columns the catalog does not know are kept; nested ones as JSON text.
+        items += [
+            exp.alias_(_as_text(col(n), t), ident(n)) if _is_nested(t) else col(n)
+            for n, t in source_types.items()
+            if n not in self.columns and n != LINE
+        ]
+        self.check(path, source_types, first_line)
+        final = exp.select(*items).from_(exp.Table(this=ident(RAW))).order_by(col(LINE))
+        with _reading(path):
+            return self.con.sql(final.sql("duckdb")).to_arrow_table()
 
-    def _sql(self, path: Path, query: exp.Expression) -> duckdb.DuckDBPyRelation:
-        try:
-            return self.con.sql(query.sql("duckdb"))
-        except duckdb.Error as exc:
-            raise IngestError(f"{path}: cannot read: {str(exc).splitlines()[0]}") from None
+    def _run(self, path: Path, query: exp.Expression) -> duckdb.DuckDBPyConnection:
+        with _reading(path):
+            return self.con.execute(query.sql("duckdb"))
 
-    def check(self, path: Path, numbered: exp.Select, source_types: dict[str, str], first_line: int) -> None:
+    def check(self, path: Path, source_types: dict[str, str], first_line: int) -> None:
         """Name the first value that is present in the input but cannot be coerced."""
         for name, kql_type in self.columns.items():
             if name not in source_types or kql_type in (KqlType.STRING, KqlType.GUID, KqlType.DYNAMIC):
@@ -119,14 +151,8 @@ class FileIngester:
                 exp.NEQ(this=text.copy(), expression=exp.Literal.string("")),
                 exp.Is(this=_coerce(name, source_types[name], kql_type), expression=exp.null()),
             )
-            query = (
-                exp.select(col(LINE), text.copy())
-                .from_(numbered.subquery("raw"))
-                .where(failed)
-                .order_by(col(LINE))
-                .limit(1)
-            )
-            bad = self._sql(path, query).fetchone()
+            query = exp.select(col(LINE), text.copy()).from_(exp.Table(this=ident(RAW))).where(failed)
+            bad = self._run(path, query.order_by(col(LINE)).limit(1)).fetchone()
             if bad is not None:
                 line, value = bad
                 raise IngestError(
