@@ -18,11 +18,11 @@ demo: setup
 	$(BIN)/rmmhunt demo
 
 test: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests
 
 bench: setup
 	$(BIN)/python -m benchmarks
