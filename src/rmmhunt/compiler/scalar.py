@@ -11,6 +11,7 @@ from rmmhunt.compiler import functions, strings
 from rmmhunt.compiler.context import QueryContext, Typed
 from rmmhunt.compiler.literals import literal
 from rmmhunt.compiler.relation import col
+from rmmhunt.compiler.sqltypes import sql_type
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlNotSupported, KqlTypeError, Span
 from rmmhunt.kql.types import KqlType
@@ -167,7 +168,9 @@ class ExprCompiler:
                 return literal(folded, result_type)
         a, b = left.sql, right.sql
         sql: exp.Expression
-        if node.op == "/" and left.type.is_integer and right.type.is_integer:
+        if node.op == "/" and left.type is KqlType.TIMESPAN and right.type is KqlType.TIMESPAN:
+            sql = exp.Div(this=epoch_micros(a), expression=exp.cast(epoch_micros(b), sql_type(KqlType.REAL)))
+        elif node.op == "/" and left.type.is_integer and right.type.is_integer:
             sql = exp.IntDiv(this=a, expression=b)  # Kusto truncates integer division
         elif node.op == "%":
             # Kusto's modulo is never negative: 0 <= a % b < abs(b)
@@ -264,6 +267,8 @@ def arithmetic_type(op: str, a: KqlType, b: KqlType) -> KqlType | None:
     }
     if (op, *pair) in table:
         return table[(op, *pair)]
+    if op == "/" and a is KqlType.TIMESPAN and b is KqlType.TIMESPAN:
+        return KqlType.REAL
     if op in ("*", "/") and a is KqlType.TIMESPAN and b.is_numeric:
         return KqlType.TIMESPAN
     if op == "*" and a.is_numeric and b is KqlType.TIMESPAN:
@@ -290,6 +295,11 @@ def fold_arithmetic(op: str, a: object, b: object, result_type: KqlType) -> obje
     except (ZeroDivisionError, OverflowError, TypeError):
         return None
     return None
+
+
+def epoch_micros(span: exp.Expression) -> exp.Expression:
+    """A timespan as a whole number of microseconds."""
+    return exp.Anonymous(this="epoch_us", expressions=[span])
 
 
 def _flatten(values: list) -> list:

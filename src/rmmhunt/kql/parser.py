@@ -642,7 +642,8 @@ def parse_datetime_literal(raw: str) -> datetime:
 def parse_timespan_literal(raw: str) -> timedelta:
     """`timespan(5d)`, `timespan(1.5h)`, `time(1.02:03:04.5)`, `time(02:03)`."""
     text = raw.strip()
-    tokens = tokenize(text)
+    spelled = re.fullmatch(r"([0-9.]+)\s+([A-Za-z]+)", text)  # timespan(15 seconds)
+    tokens = tokenize("".join(spelled.groups()) if spelled else text)
     if len(tokens) == 2 and tokens[0].kind is T.TIMESPAN:
         return tokens[0].value  # type: ignore[return-value]
     if len(tokens) == 2 and tokens[0].kind in (T.INT, T.REAL):
