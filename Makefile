@@ -18,11 +18,11 @@ demo: setup
 	$(BIN)/rmmhunt demo
 
 test: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest -q
 
 lint: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 
 bench: setup
 	$(BIN)/python -m benchmarks
