@@ -341,52 +341,42 @@ BAD: list[Bad] = [
         doc("summarize-operator"),
     ),
     # ------------------------------------------------------------ not supported
-    Bad("join", f"{CERT} | join (DeviceInfo) on DeviceId", KqlNotSupported, 1, 29, "join", doc("join-operator")),
+    Bad("evaluate", f"{CERT} | evaluate bag_unpack(x)", KqlNotSupported, 1, 29, "evaluate", doc("evaluate-operator")),
     Bad(
-        "join-multiline",
-        f"{CERT}\n| join kind=inner (DeviceInfo) on DeviceId",
+        "make-series-multiline",
+        f"{CERT}\n| make-series count() on Timestamp step 1h",
         KqlNotSupported,
         2,
         3,
-        "join",
-        doc("join-operator"),
+        "make-series",
+        doc("make-series-operator"),
     ),
     Bad(
-        "mv-expand",
-        "datatable(x:long)[1] | mv-expand x",
+        "mv-apply",
+        "datatable(x:dynamic)[dynamic([1])] | mv-apply x on (take 1)",
         KqlNotSupported,
         1,
-        24,
-        "mv-expand",
-        doc("mv-expand-operator"),
+        38,
+        "mv-apply",
+        doc("mv-apply-operator"),
     ),
     Bad(
-        "project-away-multiline",
-        "datatable(x:long)[1]\n  | project-away x",
-        KqlNotSupported,
-        2,
-        5,
-        "project-away",
-        doc("project-away-operator"),
-    ),
-    Bad("union-as-source", f"union DeviceInfo, {CERT}", KqlNotSupported, 1, 1, "union", doc("union-operator")),
-    Bad(
-        "lookup",
-        f"{CERT} | lookup DeviceInfo on DeviceId",
+        "top-nested",
+        f"{CERT} | top-nested 2 of DeviceName by count()",
         KqlNotSupported,
         1,
         29,
-        "lookup",
-        doc("lookup-operator"),
+        "top-nested",
+        doc("top-nested-operator"),
     ),
     Bad(
-        "user-defined-function",
-        "let f = (x:long) { x + 1 };\nprint f(1)",
-        KqlNotSupported,
-        1,
-        9,
-        "user-defined functions",
-        doc("let-statement"),
+        "project-away-everything",
+        "datatable(x:long)[1]\n  | project-away x",
+        KqlTypeError,
+        2,
+        5,
+        "no columns",
+        doc("project-away-operator"),
     ),
 ]
 
@@ -433,9 +423,9 @@ def test_render_origin_names_the_file(ws: Workspace) -> None:
 
 def test_not_supported_keeps_construct(ws: Workspace) -> None:
     with pytest.raises(KqlNotSupported) as info:
-        ws.query(f"{CERT} | join (DeviceInfo) on DeviceId")
-    assert info.value.construct == "join"
-    assert info.value.render().startswith("query:1:29: not supported: join")
+        ws.query(f"{CERT} | evaluate bag_unpack(x)")
+    assert info.value.construct == "evaluate"
+    assert info.value.render().startswith("query:1:29: not supported: evaluate")
 
 
 def test_kinds() -> None:

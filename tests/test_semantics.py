@@ -12,35 +12,12 @@ the case says `ordered=True`; `sort_lists=True` compares arrays (make_set, make_
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
 import pytest
 
 from rmmhunt import Workspace
 from rmmhunt.output import kql_types, rows
 
-NOW = datetime(2024, 3, 1, 12, 0, 0)
-DOCS = "https://learn.microsoft.com/en-us/kusto/query/"
-
-
-def doc(page: str) -> str:
-    return DOCS + page
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    kql: str
-    columns: list[str]
-    rows: list[list[Any]]
-    url: str
-    types: list[str] | None = None
-    ordered: bool = False
-    sort_lists: bool = False
-
+from .kql_cases import NOW, Case, doc, normalize
 
 # Shared inputs.
 NUMS = "datatable(x:long)[1, 2, 3, 4, 5]"
@@ -865,19 +842,6 @@ CASES: list[Case] = [
 ]
 
 
-def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def _normalize(table_rows: list[list[Any]], case: Case) -> list[list[Any]]:
-    out = table_rows
-    if case.sort_lists:
-        out = [[sorted(v, key=_key) if isinstance(v, list) else v for v in row] for row in out]
-    if not case.ordered:
-        out = sorted(out, key=_key)
-    return out
-
-
 @pytest.fixture(scope="module")
 def ws() -> Workspace:
     return Workspace(None)
@@ -889,7 +853,7 @@ def test_semantics(ws: Workspace, case: Case) -> None:
     assert table.column_names == case.columns, case.url
     if case.types is not None:
         assert kql_types(table) == case.types, case.url
-    assert _normalize(rows(table), case) == _normalize(case.rows, case), case.url
+    assert normalize(rows(table), case) == normalize(case.rows, case), case.url
 
 
 def test_case_ids_are_unique() -> None:

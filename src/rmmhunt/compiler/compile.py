@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from sqlglot import exp
 
 from rmmhunt.compiler.context import QueryContext, TableProvider
-from rmmhunt.compiler.relation import Relation
-from rmmhunt.compiler.scalar import ExprCompiler
 from rmmhunt.compiler.tabular import TabularCompiler
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlError
@@ -43,25 +41,8 @@ def compile_query(query: str | ast.Query, tables: TableProvider, now: datetime |
     try:
         tabular = TabularCompiler(ctx)
         for let in tree.lets:
-            bind_let(ctx, tabular, let)
+            tabular.bind_let(let)
         relation = tabular.compile(tree.body)
     except KqlError as error:
         raise error.with_source(tree.source) from None
     return CompiledQuery(relation.query, relation.columns, ctx.now)
-
-
-def bind_let(ctx: QueryContext, tabular: TabularCompiler, let: ast.Let) -> None:
-    value = let.value
-    if isinstance(value, ast.Name) and _names_table(ctx, value.name):
-        value = ast.TableRef(value.span, value.name)
-    if isinstance(value, ast.Tabular):
-        relation: Relation = tabular.compile(value)
-        ctx.relations[let.name] = relation
-        ctx.scalars.pop(let.name, None)
-    else:
-        ctx.scalars[let.name] = ExprCompiler(ctx, {}).compile(value)
-        ctx.relations.pop(let.name, None)
-
-
-def _names_table(ctx: QueryContext, name: str) -> bool:
-    return name in ctx.relations or (name not in ctx.scalars and ctx.tables.table_columns(name) is not None)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -10,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 from sqlglot import exp
 
 from rmmhunt.compiler.naming import ColumnNamer
+from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlNameError, Span
 from rmmhunt.kql.types import KqlType
 
@@ -53,8 +56,18 @@ class QueryContext:
     tables: TableProvider
     scalars: dict[str, Typed] = field(default_factory=dict)
     relations: dict[str, Relation] = field(default_factory=dict)
+    functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
     namer: ColumnNamer = field(default_factory=ColumnNamer)
     alias_counter: int = 0
+
+    @contextmanager
+    def scope(self) -> Iterator[None]:
+        """Bindings made inside (function parameters, a function body's lets) vanish on exit."""
+        saved = dict(self.scalars), dict(self.relations), dict(self.functions)
+        try:
+            yield
+        finally:
+            self.scalars, self.relations, self.functions = saved
 
     def next_alias(self) -> str:
         self.alias_counter += 1

@@ -24,6 +24,8 @@ class Relation:
     # True while `query` selects plain columns from its source with no grouping, limit or ordering,
     # so a following `where` can be added to it rather than wrapping it in a new SELECT.
     filterable: bool = False
+    # The sort order rows are in (after sort/top), for row_number(), prev() and next().
+    order: tuple[exp.Ordered, ...] = ()
 
     def select_from(self, alias: str, items: list[exp.Expression]) -> exp.Select:
         """SELECT items FROM (this) AS alias."""

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlglot import exp
 
-from rmmhunt.compiler import functions, strings
+from rmmhunt.compiler import dynamic, functions, strings, udf, window
 from rmmhunt.compiler.context import QueryContext, Typed
 from rmmhunt.compiler.literals import literal
 from rmmhunt.compiler.relation import col
@@ -57,10 +57,17 @@ class ExprCompiler:
     `overrides` maps names defined earlier in the same operator (extend a=..., b=a+1) to their SQL.
     """
 
-    def __init__(self, ctx: QueryContext, columns: dict[str, KqlType], overrides: dict[str, Typed] | None = None):
+    def __init__(
+        self,
+        ctx: QueryContext,
+        columns: dict[str, KqlType],
+        overrides: dict[str, Typed] | None = None,
+        order: tuple[exp.Ordered, ...] = (),
+    ):
         self.ctx = ctx
         self.columns = columns
         self.overrides = overrides if overrides is not None else {}
+        self.order = order  # the input's sort order, for row_number()/prev()/next()
 
     def type_error(self, message: str, span: Span) -> KqlTypeError:
         return KqlTypeError(message, span, self.ctx.source)
@@ -125,13 +132,16 @@ class ExprCompiler:
         if base in STRING_OPERATOR_NAMES:
             result = self.string_operator(node, base, left, right)
         elif base in ("=~", "!~"):
+            left, right = dynamic.coerce(left, KqlType.STRING), dynamic.coerce(right, KqlType.STRING)
             self.require_strings(node, left, right)
             equal = exp.EQ(this=exp.Lower(this=left.sql), expression=self.lowered(right))
             result = equal if base == "=~" else exp.Not(this=equal)
         elif base == "matches regex":
+            left = dynamic.coerce(left, KqlType.STRING)
             self.require_strings(node, left, right)
             result = exp.RegexpLike(this=left.sql, expression=right.sql)
         elif base in COMPARISONS:
+            left, right = dynamic.coerce(left, right.type), dynamic.coerce(right, left.type)
             if not _comparable(left.type, right.type):
                 raise self.type_error(f"cannot compare {left.type.value} with {right.type.value} using {op}", node.span)
             result = COMPARISONS[base](this=left.sql, expression=right.sql)
@@ -150,6 +160,7 @@ class ExprCompiler:
                 raise self.type_error(f"{node.op} needs string operands, not {operand.type.value}", node.span)
 
     def string_operator(self, node: ast.Binary, base: str, left: Typed, right: Typed) -> exp.Expression:
+        left, right = dynamic.coerce(left, KqlType.STRING), dynamic.coerce(right, KqlType.STRING)
         self.require_strings(node, left, right)
         kind, case_sensitive = STRING_OPERATOR_NAMES[base]
         if kind in ("contains", "startswith", "endswith"):
@@ -186,6 +197,8 @@ class ExprCompiler:
 
     def in_list(self, node: ast.InList) -> Typed:
         left = self.compile(node.left)
+        if len(node.items) == 1 and self.is_table(node.items[0]):
+            return self.in_subquery(node, left)
         items: list[Typed] = []
         for item in node.items:
             typed = self.compile(item)
@@ -198,6 +211,8 @@ class ExprCompiler:
                 continue
             if not _comparable(left.type, item.type):
                 raise self.type_error(f"cannot compare {left.type.value} with {item.type.value} in 'in'", node.span)
+        if items and left.type is KqlType.DYNAMIC:
+            left = dynamic.coerce(left, items[0].type)
         if not items:
             result: exp.Expression = exp.false()
         elif node.case_insensitive:
@@ -205,6 +220,34 @@ class ExprCompiler:
         else:
             result = exp.In(this=left.sql, expressions=[i.sql for i in items])
         return Typed(exp.Not(this=exp.paren(result)) if node.negated else result, KqlType.BOOL)
+
+    def is_table(self, node: ast.Expr) -> bool:
+        if isinstance(node, ast.TabularExpr):
+            return True
+        return isinstance(node, ast.Name) and node.name in self.ctx.relations and node.name not in self.columns
+
+    def subquery(self, node: ast.Expr, lowered: bool = False) -> tuple[exp.Select, KqlType]:
+        """A tabular expression's first column (lower-cased if asked), as a subquery."""
+        from rmmhunt.compiler.tabular import TabularCompiler
+
+        tabular = TabularCompiler(self.ctx)
+        relation = tabular.compile(tabular.as_tabular(node))
+        first, first_type = next(iter(relation.columns.items()))
+        item: exp.Expression = exp.Lower(this=col(first)) if lowered else col(first)
+        return relation.select_from(self.ctx.next_alias(), [item]), first_type
+
+    def in_subquery(self, node: ast.InList, left: Typed) -> Typed:
+        """`x in (T)`: membership in the first column of a table."""
+        query, item_type = self.subquery(node.items[0], lowered=node.case_insensitive)
+        left = dynamic.coerce(left, item_type)
+        if not _comparable(left.type, item_type):
+            raise self.type_error(f"cannot compare {left.type.value} with {item_type.value} in 'in'", node.span)
+        needle = exp.Lower(this=left.sql) if node.case_insensitive else left.sql
+        result = exp.In(this=needle, query=exp.Subquery(this=query))
+        return Typed(exp.Not(this=exp.paren(result)) if node.negated else result, KqlType.BOOL)
+
+    def tabular_expr(self, node: ast.TabularExpr) -> Typed:
+        raise self.type_error("a table is not allowed here; use toscalar() for a single value", node.span)
 
     def between(self, node: ast.Between) -> Typed:
         """Inclusive at both ends; `t between (t0 .. 1d)` reads the upper bound as t0 + 1d.
@@ -224,13 +267,48 @@ class ExprCompiler:
         return Typed(exp.Not(this=exp.paren(result)) if node.negated else result, KqlType.BOOL)
 
     def call(self, node: ast.Call) -> Typed:
+        if node.name in self.ctx.functions:
+            return udf.call_scalar_function(self, node)
+        if node.name in window.WINDOW_FUNCTIONS:
+            return window.call_window(self, node)
+        if node.name == "toscalar":
+            if len(node.args) != 1:
+                raise self.type_error("toscalar() takes one tabular argument", node.span)
+            query, first_type = self.subquery(node.args[0])
+            return Typed(exp.Subquery(this=query.limit(1, copy=False)), first_type)
         return functions.call_scalar(self, node)
 
     def member(self, node: ast.Member) -> Typed:
-        raise KqlNotSupported("dynamic property access (x.y)", node.span, self.ctx.source)
+        """`d.a.b` on a dynamic value (https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/dynamic)."""
+        return self.path(node)
 
     def index(self, node: ast.Index) -> Typed:
-        raise KqlNotSupported("dynamic index access (x[i])", node.span, self.ctx.source)
+        return self.path(node)
+
+    def path(self, node: ast.Expr) -> Typed:
+        """A chain of constant property/index steps becomes one JSON path; a computed key one step."""
+        steps: list[str | int] = []
+        base = node
+        while isinstance(base, ast.Member | ast.Index):
+            if isinstance(base, ast.Member):
+                steps.append(base.name)
+            else:
+                key = self.compile(base.index)
+                if not (key.is_constant and isinstance(key.value, str | int)):
+                    inner = self.compile(base.obj)
+                    self.require_dynamic(inner, base.obj.span)
+                    return dynamic.access(dynamic.access_expression(inner, key), list(reversed(steps)))
+                steps.append(key.value)
+            base = base.obj
+        value = self.compile(base)
+        self.require_dynamic(value, base.span)
+        return dynamic.access(value, list(reversed(steps)))
+
+    def require_dynamic(self, value: Typed, span: Span) -> None:
+        if value.type is not KqlType.DYNAMIC:
+            raise self.type_error(
+                f"property and index access need a dynamic value, not {value.type.value}; use parse_json() first", span
+            )
 
 
 _HANDLERS: dict[type, Callable[[ExprCompiler, ast.Expr], Typed]] = {
@@ -243,6 +321,7 @@ _HANDLERS: dict[type, Callable[[ExprCompiler, ast.Expr], Typed]] = {
     ast.Between: ExprCompiler.between,
     ast.Call: ExprCompiler.call,
     ast.Member: ExprCompiler.member,
+    ast.TabularExpr: ExprCompiler.tabular_expr,
     ast.Index: ExprCompiler.index,
 }  # type: ignore[dict-item]
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from rmmhunt.compiler import joins, reshape
 from rmmhunt.compiler.aggregates import AGGREGATES, ARG_EXTREMES, compile_aggregate
 from rmmhunt.compiler.context import QueryContext, Typed
 from rmmhunt.compiler.literals import literal
@@ -13,6 +14,7 @@ from rmmhunt.compiler.naming import inferred_name, unique
 from rmmhunt.compiler.relation import Relation, col, ident
 from rmmhunt.compiler.scalar import ExprCompiler
 from rmmhunt.compiler.sqltypes import sql_type
+from rmmhunt.compiler.udf import call_tabular_function
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlNotSupported, KqlTypeError
 from rmmhunt.kql.types import KqlType
@@ -20,6 +22,10 @@ from rmmhunt.kql.types import KqlType
 
 def aliased(sql: exp.Expression, name: str) -> exp.Alias:
     return exp.Alias(this=sql, alias=ident(name))
+
+
+def _column_names(node: exp.Expression) -> set[str]:
+    return {c.name for c in node.find_all(exp.Column)}
 
 
 class TabularCompiler:
@@ -32,9 +38,48 @@ class TabularCompiler:
             raise KqlNotSupported(type(node).__name__.lower(), node.span, self.ctx.source)
         return handler(self, node)
 
+    def as_tabular(self, node: ast.Expr | ast.Tabular) -> ast.Tabular:
+        """An argument or let value that must be a table: a tabular expression, a table name, materialize(T)."""
+        if isinstance(node, ast.Tabular):
+            return node
+        if isinstance(node, ast.TabularExpr):
+            return node.tabular
+        if isinstance(node, ast.Name):
+            return ast.TableRef(node.span, node.name)
+        if isinstance(node, ast.Call) and node.name == "materialize" and len(node.args) == 1:
+            return self.as_tabular(node.args[0])
+        raise KqlTypeError("expected a table here", node.span, self.ctx.source)
+
+    def names_relation(self, node: ast.Expr | ast.Tabular | ast.FunctionDef) -> bool:
+        """Whether a let value is tabular: a table expression, or a name/materialize() that denotes one."""
+        if isinstance(node, ast.Tabular | ast.TabularExpr):
+            return True
+        if isinstance(node, ast.Call):
+            return node.name == "materialize"
+        if isinstance(node, ast.Name):
+            name = node.name
+            return name in self.ctx.relations or (
+                name not in self.ctx.scalars and self.ctx.tables.table_columns(name) is not None
+            )
+        return False
+
+    def bind_let(self, let: ast.Let) -> None:
+        ctx = self.ctx
+        for bindings in (ctx.scalars, ctx.relations, ctx.functions):
+            bindings.pop(let.name, None)
+        if isinstance(let.value, ast.FunctionDef):
+            ctx.functions[let.name] = let.value
+        elif self.names_relation(let.value):
+            ctx.relations[let.name] = self.compile(self.as_tabular(let.value))
+        else:
+            assert isinstance(let.value, ast.Expr)
+            ctx.scalars[let.name] = ExprCompiler(ctx, {}).compile(let.value)
+
     # ------------------------------------------------------------ sources
 
     def table(self, node: ast.TableRef) -> Relation:
+        if node.name in self.ctx.functions:
+            return call_tabular_function(self, ast.Call(node.span, node.name, (), node.span))
         if node.name in self.ctx.relations:
             bound = self.ctx.relations[node.name]
             return Relation(bound.query.copy(), bound.columns, bound.filterable)
@@ -45,10 +90,26 @@ class TabularCompiler:
         query = exp.Select(expressions=[exp.Star()]).from_(exp.Table(this=ident(node.name)), copy=False)
         return Relation(query, dict(columns), filterable=True)
 
+    def tabular_call(self, node: ast.TabularCall) -> Relation:
+        call = node.call
+        if call.name in self.ctx.functions:
+            return call_tabular_function(self, call)
+        if call.name == "materialize":
+            return self.compile(self.as_tabular(call))
+        raise KqlNotSupported(f"function {call.name}()", call.name_span, self.ctx.source)
+
+    def range(self, node: ast.Range) -> Relation:
+        """`range x from a to b step s`: inclusive of b (https://learn.microsoft.com/en-us/kusto/query/range-operator)."""
+        scalar = ExprCompiler(self.ctx, {})
+        start, stop, step = (scalar.compile(e) for e in (node.start, node.stop, node.step))
+        series = exp.Anonymous(this="generate_series", expressions=[start.sql, stop.sql, step.sql])
+        unnested = exp.Explode(this=series)
+        return Relation(exp.Select(expressions=[aliased(unnested, node.name)]), {node.name: start.type})
+
     def pipeline(self, node: ast.Pipeline) -> Relation:
         relation = self.compile(node.source)
         for operator in node.operators:
-            handler = _OPERATORS.get(type(operator))
+            handler = OPERATORS.get(type(operator))
             if handler is None:
                 raise KqlNotSupported(type(operator).__name__.lower(), operator.span, self.ctx.source)
             relation = handler(self, operator, relation)
@@ -86,7 +147,7 @@ class TabularCompiler:
         items: list[exp.Expression] = []
         for position, item in enumerate(node.items):
             typed = scalar.compile(item.expr)
-            name = unique(item.name or f"print_{position}", set(columns))
+            name = unique(item.name or inferred_name(item.expr) or f"print_{position}", set(columns))
             columns[name] = typed.type
             items.append(aliased(typed.sql, name))
         return Relation(exp.Select(expressions=items), columns)
@@ -100,8 +161,13 @@ class TabularCompiler:
         predicate = ExprCompiler(self.ctx, relation.columns).compile_bool(op.predicate)
         if relation.filterable:
             query = relation.query.copy().where(predicate.sql, copy=False)
-            return Relation(query, relation.columns, filterable=True)
-        return Relation(self.wrap(relation).where(predicate.sql, copy=False), relation.columns, filterable=True)
+            return Relation(query, relation.columns, filterable=True, order=relation.order)
+        return Relation(
+            self.wrap(relation).where(predicate.sql, copy=False),
+            relation.columns,
+            filterable=True,
+            order=relation.order,
+        )
 
     def project(self, op: ast.Project, relation: Relation) -> Relation:
         scalar = ExprCompiler(self.ctx, relation.columns)
@@ -122,7 +188,7 @@ class TabularCompiler:
         https://learn.microsoft.com/en-us/kusto/query/extend-operator
         """
         defined: dict[str, Typed] = {}
-        scalar = ExprCompiler(self.ctx, relation.columns, defined)
+        scalar = ExprCompiler(self.ctx, relation.columns, defined, order=relation.order)
         for item in op.items:
             typed = scalar.compile(item.expr)
             taken = set(relation.columns) | set(defined)
@@ -130,10 +196,11 @@ class TabularCompiler:
             defined.pop(name, None)
             defined[name] = typed
         kept = [n for n in relation.columns if n not in defined]
+        still_ordered = not any(n in defined for o in relation.order for n in _column_names(o))
         columns = {n: relation.columns[n] for n in kept} | {n: t.type for n, t in defined.items()}
         items: list[exp.Expression] = [col(n) for n in kept]
         items += [aliased(t.sql, n) for n, t in defined.items()]
-        return Relation(self.wrap(relation, items), columns)
+        return Relation(self.wrap(relation, items), columns, order=relation.order if still_ordered else ())
 
     def summarize(self, op: ast.Summarize, relation: Relation) -> Relation:
         scalar = ExprCompiler(self.ctx, relation.columns)
@@ -229,7 +296,8 @@ class TabularCompiler:
         order = [
             exp.Ordered(this=scalar.compile(k.expr).sql, desc=k.descending, nulls_first=k.nulls_first) for k in op.keys
         ]
-        return Relation(self.wrap(relation).order_by(*order, copy=False), relation.columns)
+        query = self.wrap(relation).order_by(*order, copy=False)
+        return Relation(query, relation.columns, order=tuple(o.copy() for o in order))
 
     def take(self, op: ast.Take, relation: Relation) -> Relation:
         count = ExprCompiler(self.ctx, {}).compile(op.count)
@@ -237,8 +305,8 @@ class TabularCompiler:
             raise KqlTypeError("take/limit needs a non-negative whole number", op.count.span, self.ctx.source)
         query = relation.query
         if query.args.get("order") is not None and query.args.get("limit") is None:
-            return Relation(query.copy().limit(count.value, copy=False), relation.columns)
-        return Relation(self.wrap(relation).limit(count.value, copy=False), relation.columns)
+            return Relation(query.copy().limit(count.value, copy=False), relation.columns, order=relation.order)
+        return Relation(self.wrap(relation).limit(count.value, copy=False), relation.columns, order=relation.order)
 
     def top(self, op: ast.Top, relation: Relation) -> Relation:
         sorted_relation = self.sort(ast.Sort(op.span, op.keys), relation)
@@ -257,12 +325,15 @@ class TabularCompiler:
 
 _SOURCES: dict[type, Callable[[TabularCompiler, ast.Tabular], Relation]] = {
     ast.TableRef: TabularCompiler.table,
+    ast.TabularCall: TabularCompiler.tabular_call,
+    ast.Range: TabularCompiler.range,
     ast.Pipeline: TabularCompiler.pipeline,
     ast.Datatable: TabularCompiler.datatable,
     ast.Print: TabularCompiler.print,
 }  # type: ignore[dict-item]
 
-_OPERATORS: dict[type, Callable[[TabularCompiler, ast.Operator, Relation], Relation]] = {
+# Operator families in other modules (joins.py, reshape.py) add their entries here.
+OPERATORS: dict[type, Callable[[TabularCompiler, ast.Operator, Relation], Relation]] = {
     ast.Where: TabularCompiler.where,
     ast.Project: TabularCompiler.project,
     ast.Extend: TabularCompiler.extend,
@@ -273,3 +344,6 @@ _OPERATORS: dict[type, Callable[[TabularCompiler, ast.Operator, Relation], Relat
     ast.Count: TabularCompiler.count,
     ast.Distinct: TabularCompiler.distinct,
 }  # type: ignore[dict-item]
+
+joins.register(OPERATORS, _SOURCES)
+reshape.register(OPERATORS)

@@ -86,6 +86,13 @@ class Index(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class TabularExpr(Expr):
+    """A tabular expression in a scalar position: `x in (T | project y)`, `toscalar(T | count)`."""
+
+    tabular: Tabular
+
+
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """`Name = expr` in project, extend, summarize and print; `name` is None when unnamed."""
 
@@ -116,6 +123,39 @@ class Datatable(Tabular):
 @dataclass(frozen=True, slots=True)
 class Print(Tabular):
     items: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Range(Tabular):
+    """`range x from a to b step c`."""
+
+    name: str
+    start: Expr
+    stop: Expr
+    step: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Union(Tabular):
+    """`union [kind=...] [withsource=Col] T1, T2, ...` (as a source; the operator form prepends its input)."""
+
+    tables: tuple[Tabular, ...]
+    kind: str  # "outer" or "inner"
+    withsource: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TablePattern(Tabular):
+    """A wildcard table name in union: `Device*Events`."""
+
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
+class TabularCall(Tabular):
+    """A call of a user-defined tabular function as a source: `f(1, "x")`."""
+
+    call: Call
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,13 +226,153 @@ class Distinct(Operator):
     items: tuple[Assignment, ...]  # empty tuple means `distinct *`
 
 
+@dataclass(frozen=True, slots=True)
+class NamePattern:
+    """A column name or a wildcard pattern such as `Initiating*`."""
+
+    pattern: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectAway(Operator):
+    patterns: tuple[NamePattern, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectKeep(Operator):
+    patterns: tuple[NamePattern, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectReorder(Operator):
+    patterns: tuple[NamePattern, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRename(Operator):
+    renames: tuple[tuple[str, str, Span], ...]  # (new name, old name, span)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinKey:
+    left: str
+    right: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Join(Operator):
+    kind: str
+    right: Tabular
+    on: tuple[JoinKey, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup(Operator):
+    kind: str
+    right: Tabular
+    on: tuple[JoinKey, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnionOp(Operator):
+    union: Union
+
+
+@dataclass(frozen=True, slots=True)
+class MvExpandItem:
+    name: str
+    expr: Expr
+    to_type: KqlType | None
+
+
+@dataclass(frozen=True, slots=True)
+class MvExpand(Operator):
+    items: tuple[MvExpandItem, ...]
+    item_index: str | None
+    limit: Expr | None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseCapture:
+    name: str
+    type: KqlType
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Parse(Operator):
+    """`parse [kind=...] expr with "text" Col:type * ...`; `where` is True for parse-where."""
+
+    kind: str
+    source: Expr
+    parts: tuple[str | ParseCapture | None, ...]  # text, capture, or None for `*`
+    flags: str
+    where: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Serialize(Operator):
+    items: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class As(Operator):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Render(Operator):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Sample(Operator):
+    count: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class SampleDistinct(Operator):
+    count: Expr
+    column: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class GetSchema(Operator):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Invoke(Operator):
+    call: Call
+
+
 # ---------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    type: KqlType | None  # None: a tabular parameter, `T:(*)`
+    default: Expr | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionDef:
+    """`(params) { let ...; body }`: a user-defined scalar or tabular function."""
+
+    parameters: tuple[Parameter, ...]
+    lets: tuple[Let, ...]
+    body: Expr | Tabular
+    span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Let:
     name: str
-    value: Expr | Tabular
+    value: Expr | Tabular | FunctionDef
     span: Span
 
 

@@ -57,32 +57,28 @@ STRING_OPERATORS = frozenset(
     }
 )
 
+JOIN_KINDS = frozenset(
+    {
+        "innerunique",
+        "inner",
+        "leftouter",
+        "rightouter",
+        "fullouter",
+        "leftanti",
+        "rightanti",
+        "leftsemi",
+        "rightsemi",
+    }
+)
+JOIN_KIND_ALIASES = {"anti": "leftanti", "leftantisemi": "leftanti", "rightantisemi": "rightanti", "semi": "leftsemi"}
+
 # Words that may follow `|` but are not supported yet; named in the error rather than "unexpected".
 KNOWN_UNSUPPORTED_OPERATORS = frozenset(
     {
-        "join",
-        "lookup",
-        "union",
-        "mv-expand",
-        "mvexpand",
         "mv-apply",
-        "parse",
-        "parse-where",
         "make-series",
         "top-nested",
         "evaluate",
-        "invoke",
-        "render",
-        "project-away",
-        "project-rename",
-        "project-reorder",
-        "project-keep",
-        "serialize",
-        "as",
-        "sample",
-        "sample-distinct",
-        "getschema",
-        "range",
         "facet",
         "fork",
         "partition",
@@ -195,12 +191,47 @@ class Parser:
         start = self.advance()
         name, _ = self.identifier("a name after 'let'")
         self.expect_op("=")
-        tok = self.tok
-        if tok.is_op("(") and self._looks_like_function_definition():
-            raise KqlNotSupported("user-defined functions (let f = (...) { ... })", tok.span, self.source)
-        value: ast.Expr | ast.Tabular = self.parse_tabular() if self._starts_tabular() else self.parse_expr()
+        value: ast.Expr | ast.Tabular | ast.FunctionDef
+        if self.tok.is_op("(") and self._looks_like_function_definition():
+            value = self.parse_function_definition()
+        else:
+            value = self.parse_tabular() if self._starts_tabular() else self.parse_expr()
         end = self.expect_op(";") if self.tok.kind is not T.EOF else self.tok
         return ast.Let(name, value, start.span.to(end.span))
+
+    def parse_function_definition(self) -> ast.FunctionDef:
+        """`(a:long, T:(*), b:string = "x") { let ...; body }`."""
+        start = self.expect_op("(")
+        parameters: list[ast.Parameter] = []
+        while not self.tok.is_op(")"):
+            name, span = self.identifier("a parameter name")
+            self.expect_op(":")
+            kql_type: KqlType | None = None
+            if self.accept_op("("):  # tabular parameter: (*) or (col:type, ...)
+                depth = 1
+                while depth:
+                    if self.tok.kind is T.EOF:
+                        raise self.error("missing ')' in a tabular parameter's schema")
+                    depth += self.tok.is_op("(") - self.tok.is_op(")")
+                    self.advance()
+            else:
+                type_tok = self.advance()
+                kql_type = parse_type_name(type_tok.text)
+                if kql_type is None:
+                    raise self.error(f"unknown type {type_tok.text!r}", type_tok)
+            default = self.parse_expr() if self.accept_op("=") else None
+            parameters.append(ast.Parameter(name, kql_type, default, span))
+            if not self.accept_op(","):
+                break
+        self.expect_op(")")
+        self.expect_op("{")
+        lets: list[ast.Let] = []
+        while self.tok.is_word("let"):
+            lets.append(self.parse_let())
+        body: ast.Expr | ast.Tabular = self.parse_tabular() if self._starts_tabular() else self.parse_expr()
+        self.accept_op(";")
+        end = self.expect_op("}")
+        return ast.FunctionDef(tuple(parameters), tuple(lets), body, start.span.to(end.span))
 
     def _looks_like_function_definition(self) -> bool:
         depth, j = 0, self.i
@@ -221,7 +252,7 @@ class Parser:
         tok, nxt = self.tok, self.peek()
         if tok.kind is not T.IDENT:
             return False
-        if tok.text in ("datatable", "print"):
+        if tok.text in ("datatable", "print", "union", "range"):
             return True
         return nxt.is_op("|")
 
@@ -249,12 +280,75 @@ class Parser:
             self.advance()
             items = self.assignments()
             return ast.Print(tok.span.to(items[-1].span), items)
+        if tok.is_word("union") and not self.peek().is_op("|", ";"):
+            self.advance()
+            return self.parse_union(tok.span, ())
+        if tok.is_word("range") and self.peek().kind is T.IDENT and self.peek(2).is_word("from"):
+            return self.parse_range()
         if tok.kind is T.IDENT and tok.text in KNOWN_UNSUPPORTED_OPERATORS and not self.peek().is_op("|", ";"):
             raise KqlNotSupported(tok.text, tok.span, self.source)
+        if tok.kind is T.IDENT and self.peek().is_op("("):
+            call = self.parse_word(tok)
+            assert isinstance(call, ast.Call)
+            return ast.TabularCall(call.span, call)
         name, span = self.identifier("a table name")
-        if self.tok.is_op("(") and self.peek().is_op(")"):
-            raise KqlNotSupported(f"function invocation {name}()", span.to(self.peek().span), self.source)
         return ast.TableRef(span, name)
+
+    def parse_range(self) -> ast.Range:
+        start = self.advance()
+        name, _ = self.identifier("a column name after 'range'")
+        self.expect_word("from")
+        low = self.parse_expr()
+        self.expect_word("to")
+        high = self.parse_expr()
+        self.expect_word("step")
+        step = self.parse_expr()
+        return ast.Range(start.span.to(step.span), name, low, high, step)
+
+    def options(self, *names: str) -> dict[str, tuple[str, Span]]:
+        """`name=value` options before an operator's arguments (kind=inner, withsource=T, hint.x=y)."""
+        found: dict[str, tuple[str, Span]] = {}
+        while self.tok.kind is T.IDENT and (self.peek().is_op("=") or self.peek().is_op(".")):
+            start = self.i
+            key, _ = self.identifier()
+            while self.accept_op("."):
+                part, _ = self.identifier()
+                key = f"{key}.{part}"
+            if not self.accept_op("=") or not (key.lower() in names or key.lower().startswith("hint.")):
+                self.i = start
+                break
+            value = self.advance()
+            found[key.lower()] = (str(value.value if value.kind is T.STRING else value.text), value.span)
+        return found
+
+    def parse_union(self, span: Span, leading: tuple[ast.Tabular, ...]) -> ast.Union:
+        options = self.options("kind", "withsource", "isfuzzy")
+        kind = options.get("kind", ("outer", span))[0].lower()
+        if kind not in ("inner", "outer"):
+            raise KqlSyntaxError(f"union kind must be inner or outer, not {kind!r}", options["kind"][1], self.source)
+        tables = list(leading)
+        while True:
+            tables.append(self.union_table())
+            if not self.accept_op(","):
+                break
+        withsource = options.get("withsource", (None, span))[0]
+        return ast.Union(span.to(self._end()), tuple(tables), kind, withsource)
+
+    def union_table(self) -> ast.Tabular:
+        """A union leg: a parenthesized expression, a name, or a wildcard name such as `Device*Events`."""
+        tok = self.tok
+        if tok.is_op("("):
+            return self.parse_source()
+        pattern, span = "", tok.span
+        while (self.tok.kind is T.IDENT or self.tok.is_op("*")) and (not pattern or not self.tok.spaced):
+            part = self.advance()
+            pattern += part.text
+            span = span.to(part.span)
+        if not pattern:
+            raise self.error(f"expected a table name but found {self.describe(tok)}")
+        if "*" in pattern:
+            return ast.TablePattern(span, pattern)
+        return ast.TableRef(span, pattern)
 
     def parse_datatable(self) -> ast.Datatable:
         start = self.advance()
@@ -345,7 +439,217 @@ class Parser:
         items = self.assignments()
         return ast.Distinct(span.to(self._end()), items)
 
+    def name_patterns(self) -> tuple[ast.NamePattern, ...]:
+        """Column names, each possibly with `*` wildcards: `a, Initiating*, *Id`."""
+        patterns: list[ast.NamePattern] = []
+        while True:
+            start = self.tok
+            if start.is_op("["):
+                name, span = self.identifier()
+                patterns.append(ast.NamePattern(name, span))
+            else:
+                text, span = "", start.span
+                while (self.tok.kind is T.IDENT or self.tok.is_op("*")) and (not text or not self.tok.spaced):
+                    part = self.advance()
+                    text += part.text
+                    span = span.to(part.span)
+                if not text:
+                    raise self.error(f"expected a column name but found {self.describe(start)}")
+                patterns.append(ast.NamePattern(text, span))
+            if not self.accept_op(","):
+                return tuple(patterns)
+
+    def op_project_away(self, span: Span) -> ast.Operator:
+        patterns = self.name_patterns()
+        return ast.ProjectAway(span.to(self._end()), patterns)
+
+    def op_project_keep(self, span: Span) -> ast.Operator:
+        patterns = self.name_patterns()
+        return ast.ProjectKeep(span.to(self._end()), patterns)
+
+    def op_project_reorder(self, span: Span) -> ast.Operator:
+        patterns = self.name_patterns()
+        return ast.ProjectReorder(span.to(self._end()), patterns)
+
+    def op_project_rename(self, span: Span) -> ast.Operator:
+        renames = []
+        while True:
+            new, new_span = self.identifier("a new column name")
+            self.expect_op("=")
+            old, old_span = self.identifier("a column name")
+            renames.append((new, old, new_span.to(old_span)))
+            if not self.accept_op(","):
+                break
+        return ast.ProjectRename(span.to(self._end()), tuple(renames))
+
+    def join_keys(self) -> tuple[ast.JoinKey, ...]:
+        """`on a, b` or `on $left.a == $right.b and ...`."""
+        self.expect_word("on")
+        keys: list[ast.JoinKey] = []
+        while True:
+            start = self.tok
+            if start.is_op("$"):
+                left = self.side_column("left")
+                self.expect_op("==")
+                right = self.side_column("right")
+                keys.append(ast.JoinKey(left, right, start.span.to(self._end())))
+            else:
+                name, span = self.identifier("a join column")
+                keys.append(ast.JoinKey(name, name, span))
+            if not (self.accept_op(",") or self.accept_word("and")):
+                return tuple(keys)
+
+    def side_column(self, side: str) -> str:
+        self.expect_op("$")
+        self.expect_word(side)
+        self.expect_op(".")
+        name, _ = self.identifier("a column name")
+        return name
+
+    def op_join(self, span: Span) -> ast.Operator:
+        options = self.options("kind")
+        kind, kind_span = options.get("kind", ("innerunique", span))
+        kind = JOIN_KIND_ALIASES.get(kind.lower(), kind.lower())
+        if kind not in JOIN_KINDS:
+            raise KqlSyntaxError(f"unknown join kind {kind!r}", kind_span, self.source)
+        right = self.parse_source()
+        keys = self.join_keys()
+        return ast.Join(span.to(self._end()), kind, right, keys)
+
+    def op_lookup(self, span: Span) -> ast.Operator:
+        options = self.options("kind")
+        kind, kind_span = options.get("kind", ("leftouter", span))
+        if kind.lower() not in ("leftouter", "inner"):
+            raise KqlSyntaxError(f"lookup kind must be leftouter or inner, not {kind!r}", kind_span, self.source)
+        right = self.parse_source()
+        keys = self.join_keys()
+        return ast.Lookup(span.to(self._end()), kind.lower(), right, keys)
+
+    def op_union(self, span: Span) -> ast.Operator:
+        union = self.parse_union(span, ())
+        return ast.UnionOp(union.span, union)
+
+    def op_mv_expand(self, span: Span) -> ast.Operator:
+        options = self.options("bagexpansion", "with_itemindex", "kind")
+        items: list[ast.MvExpandItem] = []
+        while True:
+            name = None
+            if self.tok.kind is T.IDENT and self.peek().is_op("="):
+                name, _ = self.identifier()
+                self.advance()
+            expr = self.parse_expr()
+            to_type = None
+            if self.accept_word("to"):
+                self.expect_word("typeof")
+                self.expect_op("(")
+                type_tok = self.advance()
+                to_type = parse_type_name(type_tok.text)
+                if to_type is None:
+                    raise self.error(f"unknown type {type_tok.text!r}", type_tok)
+                self.expect_op(")")
+            inferred = name or (expr.name if isinstance(expr, ast.Name) else None)
+            if inferred is None:
+                raise KqlSyntaxError(
+                    "mv-expand of an expression needs a name: Name = expression", expr.span, self.source
+                )
+            items.append(ast.MvExpandItem(inferred, expr, to_type))
+            if not self.accept_op(","):
+                break
+        limit = self.parse_expr() if self.accept_word("limit") else None
+        index = options.get("with_itemindex", (None, span))[0]
+        return ast.MvExpand(span.to(self._end()), tuple(items), index, limit)
+
+    def op_parse(self, span: Span, where: bool = False) -> ast.Operator:
+        options = self.options("kind", "flags")
+        kind = options.get("kind", ("simple", span))[0].lower()
+        if kind not in ("simple", "regex", "relaxed"):
+            raise KqlSyntaxError(
+                f"parse kind must be simple, regex or relaxed, not {kind!r}", options["kind"][1], self.source
+            )
+        source = self.parse_expr()
+        self.expect_word("with")
+        parts: list[str | ast.ParseCapture | None] = []
+        while not (self.tok.is_op("|", ")", ";") or self.tok.kind is T.EOF):
+            tok = self.tok
+            if tok.kind is T.STRING:
+                parts.append(str(self.advance().value))
+            elif tok.is_op("*"):
+                self.advance()
+                parts.append(None)
+            else:
+                name, name_span = self.identifier("a column name, a string or '*'")
+                kql_type = KqlType.STRING
+                if self.accept_op(":"):
+                    type_tok = self.advance()
+                    found = parse_type_name(type_tok.text)
+                    if found is None:
+                        raise self.error(f"unknown type {type_tok.text!r}", type_tok)
+                    kql_type = found
+                parts.append(ast.ParseCapture(name, kql_type, name_span))
+        if not any(isinstance(p, ast.ParseCapture) for p in parts):
+            raise self.error("parse needs at least one column to extract")
+        flags = options.get("flags", ("", span))[0]
+        return ast.Parse(span.to(self._end()), kind, source, tuple(parts), flags, where)
+
+    def op_parse_where(self, span: Span) -> ast.Operator:
+        return self.op_parse(span, where=True)
+
+    def op_serialize(self, span: Span) -> ast.Operator:
+        items = () if self.tok.is_op("|", ")", ";") or self.tok.kind is T.EOF else self.assignments()
+        return ast.Serialize(span.to(self._end()), items)
+
+    def op_as(self, span: Span) -> ast.Operator:
+        self.options("hint.materialized")
+        name, name_span = self.identifier("a name after 'as'")
+        return ast.As(span.to(name_span), name)
+
+    def op_render(self, span: Span) -> ast.Operator:
+        """Charts are for the portal; the rows are the same without them (accepted and ignored)."""
+        depth = 0
+        while not (self.tok.kind is T.EOF or (depth == 0 and self.tok.is_op("|", ")", ";"))):
+            depth += self.tok.is_op("(") - self.tok.is_op(")")
+            self.advance()
+        return ast.Render(span.to(self._end()))
+
+    def op_sample(self, span: Span) -> ast.Operator:
+        count = self.parse_expr()
+        return ast.Sample(span.to(count.span), count)
+
+    def op_sample_distinct(self, span: Span) -> ast.Operator:
+        count = self.parse_expr()
+        self.expect_word("of")
+        column = self.parse_expr()
+        return ast.SampleDistinct(span.to(column.span), count, column)
+
+    def op_getschema(self, span: Span) -> ast.Operator:
+        return ast.GetSchema(span)
+
+    def op_invoke(self, span: Span) -> ast.Operator:
+        tok = self.tok
+        call = self.parse_word(tok) if tok.kind is T.IDENT else None
+        if not isinstance(call, ast.Call):
+            raise self.error("invoke needs a function call such as f()", tok)
+        return ast.Invoke(span.to(call.span), call)
+
     OPERATORS: ClassVar[dict[str, Callable[[Parser, Span], ast.Operator]]] = {
+        "project-away": op_project_away,
+        "project-keep": op_project_keep,
+        "project-reorder": op_project_reorder,
+        "project-rename": op_project_rename,
+        "join": op_join,
+        "lookup": op_lookup,
+        "union": op_union,
+        "mv-expand": op_mv_expand,
+        "mvexpand": op_mv_expand,
+        "parse": op_parse,
+        "parse-where": op_parse_where,
+        "serialize": op_serialize,
+        "as": op_as,
+        "render": op_render,
+        "sample": op_sample,
+        "sample-distinct": op_sample_distinct,
+        "getschema": op_getschema,
+        "invoke": op_invoke,
         "where": op_where,
         "filter": op_where,
         "project": op_project,
@@ -467,14 +771,24 @@ class Parser:
         return ast.Between(left.span.to(end.span), left, low, high, op.startswith("!"))
 
     def parenthesized_list(self) -> tuple[tuple[ast.Expr, ...], Span]:
+        """`(a, b, c)` for calls and `in`; an item may be a tabular expression (`in (T | project x)`)."""
         self.expect_op("(")
         items: list[ast.Expr] = []
         while not self.tok.is_op(")"):
-            items.append(self.parse_expr())
-            if not self.accept_op(","):
+            items.append(self.list_item())
+            comma = self.accept_op(",")
+            if comma is None:
                 break
+            if self.tok.is_op(")"):
+                raise self.error("trailing comma: expected another value before ')'", comma)
         end = self.expect_op(")")
         return tuple(items), end.span
+
+    def list_item(self) -> ast.Expr:
+        if self._starts_tabular():
+            tabular = self.parse_tabular()
+            return ast.TabularExpr(tabular.span, tabular)
+        return self.parse_expr()
 
     def parse_unary(self) -> ast.Expr:
         tok = self.tok

@@ -1,0 +1,304 @@
+"""Operators that reshape rows and columns: project-away/keep/reorder/rename, mv-expand, parse,
+serialize, as, render, sample, sample-distinct, getschema, invoke."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from rmmhunt.compiler import dynamic
+from rmmhunt.compiler.context import Typed
+from rmmhunt.compiler.relation import Relation, col, ident
+from rmmhunt.compiler.scalar import ExprCompiler
+from rmmhunt.compiler.sqltypes import sql_type
+from rmmhunt.compiler.strings import regex_escape
+from rmmhunt.compiler.udf import call_tabular_function
+from rmmhunt.kql import ast
+from rmmhunt.kql.errors import KqlNotSupported, KqlTypeError, Span
+from rmmhunt.kql.types import KqlType
+
+if TYPE_CHECKING:
+    from rmmhunt.compiler.tabular import TabularCompiler
+
+
+def _aliased(sql: exp.Expression, name: str) -> exp.Alias:
+    return exp.Alias(this=sql, alias=ident(name))
+
+
+def _matching(compiler: TabularCompiler, pattern: ast.NamePattern, relation: Relation) -> list[str]:
+    """Columns a name or wildcard pattern selects; a plain name must exist."""
+    if "*" not in pattern.pattern:
+        if pattern.pattern not in relation.columns:
+            raise compiler.ctx.unknown("column", pattern.pattern, pattern.span, list(relation.columns))
+        return [pattern.pattern]
+    regex = re.compile("^" + ".*".join(re.escape(p) for p in pattern.pattern.split("*")) + "$")
+    return [n for n in relation.columns if regex.match(n)]
+
+
+def _select(compiler: TabularCompiler, relation: Relation, names: list[str], span: Span) -> Relation:
+    if not names:
+        raise KqlTypeError("no columns would be left", span, compiler.ctx.source)
+    columns = {n: relation.columns[n] for n in names}
+    return Relation(relation.select_from(compiler.ctx.next_alias(), [col(n) for n in names]), columns)
+
+
+def project_away(compiler: TabularCompiler, op: ast.ProjectAway, relation: Relation) -> Relation:
+    away = {n for p in op.patterns for n in _matching(compiler, p, relation)}
+    return _select(compiler, relation, [n for n in relation.columns if n not in away], op.span)
+
+
+def project_keep(compiler: TabularCompiler, op: ast.ProjectKeep, relation: Relation) -> Relation:
+    keep = {n for p in op.patterns for n in _matching(compiler, p, relation)}
+    return _select(compiler, relation, [n for n in relation.columns if n in keep], op.span)
+
+
+def project_reorder(compiler: TabularCompiler, op: ast.ProjectReorder, relation: Relation) -> Relation:
+    first: list[str] = []
+    for pattern in op.patterns:
+        first += [n for n in _matching(compiler, pattern, relation) if n not in first]
+    return _select(compiler, relation, first + [n for n in relation.columns if n not in first], op.span)
+
+
+def project_rename(compiler: TabularCompiler, op: ast.ProjectRename, relation: Relation) -> Relation:
+    renamed: dict[str, str] = {}
+    for new, old, span in op.renames:
+        if old not in relation.columns:
+            raise compiler.ctx.unknown("column", old, span, list(relation.columns))
+        renamed[old] = new
+    columns = {renamed.get(n, n): t for n, t in relation.columns.items()}
+    items = [_aliased(col(n), renamed[n]) if n in renamed else col(n) for n in relation.columns]
+    return Relation(relation.select_from(compiler.ctx.next_alias(), items), columns)
+
+
+def mv_expand(compiler: TabularCompiler, op: ast.MvExpand, relation: Relation) -> Relation:
+    """One row per array element; several columns expand side by side (shorter ones padded with null).
+
+    https://learn.microsoft.com/en-us/kusto/query/mv-expand-operator
+    """
+    if op.limit is not None or op.item_index is not None:
+        return _mv_expand_indexed(compiler, op, relation)
+    scalar = ExprCompiler(compiler.ctx, relation.columns)
+    expanded: dict[str, exp.Expression] = {}
+    types: dict[str, KqlType] = {}
+    for item in op.items:
+        array = _json_array(scalar.compile(item.expr))
+        element: exp.Expression = exp.Explode(this=array)
+        types[item.name] = item.to_type or KqlType.DYNAMIC
+        expanded[item.name] = element
+    items = [col(n) if n not in expanded else _aliased(expanded[n], n) for n in relation.columns]
+    items += [_aliased(e, n) for n, e in expanded.items() if n not in relation.columns]
+    inner = Relation(
+        relation.select_from(compiler.ctx.next_alias(), items),
+        {**relation.columns, **dict.fromkeys(expanded, KqlType.DYNAMIC)},
+    )
+    return _cast_expanded(compiler, inner, op)
+
+
+def _json_array(value: Typed) -> exp.Expression:
+    """Any dynamic value as a JSON[] list: arrays as themselves, a scalar or bag as a one-element list."""
+    as_json = dynamic.as_json(value)
+    is_array = exp.EQ(
+        this=exp.Anonymous(this="json_type", expressions=[as_json]), expression=exp.Literal.string("ARRAY")
+    )
+    return exp.If(
+        this=is_array,
+        true=exp.cast(as_json.copy(), exp.DataType.build("JSON[]")),
+        false=exp.Array(expressions=[as_json.copy()]),
+    )
+
+
+def _cast_expanded(compiler: TabularCompiler, relation: Relation, op: ast.MvExpand) -> Relation:
+    targets = {i.name: i.to_type for i in op.items if i.to_type and i.to_type is not KqlType.DYNAMIC}
+    if not targets:
+        return relation
+    items = []
+    for name in relation.columns:
+        if name in targets:
+            cast = dynamic.coerce(Typed(col(name), KqlType.DYNAMIC), targets[name])
+            items.append(_aliased(cast.sql, name))
+        else:
+            items.append(col(name))
+    columns = {n: targets.get(n, t) for n, t in relation.columns.items()}
+    return Relation(relation.select_from(compiler.ctx.next_alias(), items), columns)
+
+
+def _mv_expand_indexed(compiler: TabularCompiler, op: ast.MvExpand, relation: Relation) -> Relation:
+    """mv-expand with_itemindex / limit: expand index positions, then pick elements by position."""
+    if len(op.items) != 1:
+        raise KqlNotSupported("mv-expand of several columns with limit or with_itemindex", op.span, compiler.ctx.source)
+    item = op.items[0]
+    scalar = ExprCompiler(compiler.ctx, relation.columns)
+    array = _json_array(scalar.compile(item.expr))
+    index_name = op.item_index or "__rmmhunt_index"
+    length = exp.Anonymous(this="len", expressions=[array])
+    positions = exp.Anonymous(this="range", expressions=[length])
+    stage_items = [
+        *relation.column_items(),
+        _aliased(array.copy(), "__rmmhunt_array"),
+        _aliased(exp.Explode(this=positions), index_name),
+    ]
+    staged = relation.select_from(compiler.ctx.next_alias(), stage_items)
+    element = exp.Bracket(
+        this=col("__rmmhunt_array"), expressions=[exp.Add(this=col(index_name), expression=exp.Literal.number(1))]
+    )
+    items = [col(n) if n != item.name else _aliased(element, n) for n in relation.columns]
+    if item.name not in relation.columns:
+        items.append(_aliased(element.copy(), item.name))
+    columns = {**relation.columns, item.name: KqlType.DYNAMIC}
+    if op.item_index:
+        items.append(col(index_name))
+        columns[index_name] = KqlType.LONG
+    query = exp.Select(expressions=items).from_(staged.subquery(compiler.ctx.next_alias()), copy=False)
+    if op.limit is not None:
+        limit = ExprCompiler(compiler.ctx, {}).compile(op.limit)
+        query = query.where(exp.LT(this=col(index_name), expression=limit.sql), copy=False)
+    return _cast_expanded(compiler, Relation(query, columns), op)
+
+
+def parse(compiler: TabularCompiler, op: ast.Parse, relation: Relation) -> Relation:
+    """parse / parse-where: one regular expression with a group per extracted column.
+
+    https://learn.microsoft.com/en-us/kusto/query/parse-operator
+    """
+    if op.kind == "relaxed":
+        raise KqlNotSupported("parse kind=relaxed", op.span, compiler.ctx.source)
+    source = ExprCompiler(compiler.ctx, relation.columns).compile(op.source)
+    text = dynamic.coerce(source, KqlType.STRING).sql if source.type is KqlType.DYNAMIC else source.sql
+    pattern, captures = _parse_pattern(op)
+    flags = "".join(sorted(set(op.flags.replace("U", "")) & set("ims")))
+    full = (f"(?{flags})" if flags else "") + pattern
+    extracted: dict[str, Typed] = {}
+    for group, capture in enumerate(captures, start=1):
+        value = exp.RegexpExtract(
+            this=text.copy(), expression=exp.Literal.string(full), group=exp.Literal.number(group)
+        )
+        if capture.type is KqlType.STRING:
+            extracted[capture.name] = Typed(value, KqlType.STRING)
+        else:
+            typed = exp.TryCast(
+                this=exp.Nullif(this=value, expression=exp.Literal.string("")), to=sql_type(capture.type)
+            )
+            extracted[capture.name] = Typed(typed, capture.type)
+    kept = [n for n in relation.columns if n not in extracted]
+    items: list[exp.Expression] = [col(n) for n in kept] + [_aliased(t.sql, n) for n, t in extracted.items()]
+    columns = {n: relation.columns[n] for n in kept} | {n: t.type for n, t in extracted.items()}
+    query = relation.select_from(compiler.ctx.next_alias(), items)
+    if op.where:
+        query = query.where(exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(full)), copy=False)
+    return Relation(query, columns)
+
+
+def _parse_pattern(op: ast.Parse) -> tuple[str, list[ast.ParseCapture]]:
+    """The regular expression for a parse pattern; in simple mode text parts match literally."""
+    pieces: list[str] = []
+    captures: list[ast.ParseCapture] = []
+    parts = list(op.parts)
+    for position, part in enumerate(parts):
+        if part is None:
+            pieces.append("(?:.*?)" if position < len(parts) - 1 else "(?:.*)")
+        elif isinstance(part, str):
+            pieces.append(part if op.kind == "regex" else regex_escape(part))
+        else:
+            captures.append(part)
+            pieces.append("(.*)" if position == len(parts) - 1 else "(.*?)")
+    prefix = "" if op.kind == "regex" else "^"
+    return prefix + "".join(pieces) + ("" if op.kind == "regex" else "$"), captures
+
+
+def serialize(compiler: TabularCompiler, op: ast.Serialize, relation: Relation) -> Relation:
+    if not op.items:
+        return relation
+    return compiler.extend(ast.Extend(op.span, op.items), relation)
+
+
+def as_operator(compiler: TabularCompiler, op: ast.As, relation: Relation) -> Relation:
+    compiler.ctx.relations[op.name] = relation
+    return Relation(relation.query.copy(), relation.columns, relation.filterable, relation.order)
+
+
+def render(compiler: TabularCompiler, op: ast.Render, relation: Relation) -> Relation:
+    return relation
+
+
+def _count(compiler: TabularCompiler, node: ast.Expr) -> int:
+    count = ExprCompiler(compiler.ctx, {}).compile(node)
+    if not (count.is_constant and isinstance(count.value, int) and count.value >= 0):
+        raise KqlTypeError("expected a non-negative whole number", node.span, compiler.ctx.source)
+    return count.value
+
+
+def sample(compiler: TabularCompiler, op: ast.Sample, relation: Relation) -> Relation:
+    query = relation.select_from(compiler.ctx.next_alias(), [exp.Star()])
+    return Relation(
+        query.order_by(exp.Rand(), copy=False).limit(_count(compiler, op.count), copy=False), relation.columns
+    )
+
+
+def sample_distinct(compiler: TabularCompiler, op: ast.SampleDistinct, relation: Relation) -> Relation:
+    projected = compiler.project(ast.Project(op.span, (ast.Assignment(None, op.column, op.column.span),)), relation)
+    return Relation(
+        projected.query.distinct(copy=False).limit(_count(compiler, op.count), copy=False), projected.columns
+    )
+
+
+def getschema(compiler: TabularCompiler, op: ast.GetSchema, relation: Relation) -> Relation:
+    """One row per column: ColumnName, ColumnOrdinal, DataType, ColumnType.
+
+    https://learn.microsoft.com/en-us/kusto/query/getschema-operator
+    """
+    dotnet = {
+        KqlType.BOOL: "System.SByte",
+        KqlType.DATETIME: "System.DateTime",
+        KqlType.DYNAMIC: "System.Object",
+        KqlType.GUID: "System.Guid",
+        KqlType.INT: "System.Int32",
+        KqlType.LONG: "System.Int64",
+        KqlType.REAL: "System.Double",
+        KqlType.DECIMAL: "System.Data.SqlTypes.SqlDecimal",
+        KqlType.STRING: "System.String",
+        KqlType.TIMESPAN: "System.TimeSpan",
+    }
+    values: list[ast.Expr] = []
+    for ordinal, (name, kql_type) in enumerate(relation.columns.items()):
+        for value, value_type in (
+            (name, KqlType.STRING),
+            (ordinal, KqlType.LONG),
+            (dotnet[kql_type], KqlType.STRING),
+            (kql_type.value, KqlType.STRING),
+        ):
+            values.append(ast.Literal(op.span, value, value_type))
+    schema = (
+        ("ColumnName", KqlType.STRING),
+        ("ColumnOrdinal", KqlType.LONG),
+        ("DataType", KqlType.STRING),
+        ("ColumnType", KqlType.STRING),
+    )
+    return compiler.datatable(ast.Datatable(op.span, schema, tuple(values)))
+
+
+def invoke(compiler: TabularCompiler, op: ast.Invoke, relation: Relation) -> Relation:
+    if op.call.name not in compiler.ctx.functions:
+        raise KqlNotSupported(f"invoke {op.call.name}()", op.call.name_span, compiler.ctx.source)
+    return call_tabular_function(compiler, op.call, relation)
+
+
+def register(operators: dict) -> None:
+    operators.update(
+        {
+            ast.ProjectAway: project_away,
+            ast.ProjectKeep: project_keep,
+            ast.ProjectReorder: project_reorder,
+            ast.ProjectRename: project_rename,
+            ast.MvExpand: mv_expand,
+            ast.Parse: parse,
+            ast.Serialize: serialize,
+            ast.As: as_operator,
+            ast.Render: render,
+            ast.Sample: sample,
+            ast.SampleDistinct: sample_distinct,
+            ast.GetSchema: getschema,
+            ast.Invoke: invoke,
+        }
+    )

@@ -1,0 +1,405 @@
+"""Tabular operators beyond the foundation, checked against Microsoft's documented behaviour."""
+
+from __future__ import annotations
+
+import pytest
+
+from rmmhunt import Workspace
+from rmmhunt.kql.errors import KqlError, KqlNameError, KqlNotSupported, KqlSyntaxError, KqlTypeError
+from rmmhunt.output import rows
+
+from .kql_cases import NOW, Case, doc, normalize
+
+LEFT = 'datatable(k:string, v:long)["a", 1, "a", 2, "b", 3, "c", 4]'
+RIGHT = 'datatable(k:string, w:string)["a", "x", "b", "y", "b", "z", "d", "q"]'
+
+CASES: list[Case] = [
+    # ------------------------------------------------------------ join kinds
+    # innerunique (the default) keeps one left row per key: "a" appears once.
+    Case(
+        "join-innerunique-default",
+        f"{LEFT} | join ({RIGHT}) on k | summarize count() by k",
+        ["k", "count_"],
+        [["a", 1], ["b", 2]],
+        doc("join-operator"),
+    ),
+    Case(
+        "join-inner",
+        f"{LEFT} | join kind=inner ({RIGHT}) on k | project v, w",
+        ["v", "w"],
+        [[1, "x"], [2, "x"], [3, "y"], [3, "z"]],
+        doc("join-inner"),
+    ),
+    Case(
+        "join-inner-columns-renamed",
+        f"{LEFT} | join kind=inner ({RIGHT}) on k | take 0",
+        ["k", "v", "k1", "w"],
+        [],
+        doc("join-operator"),
+    ),
+    Case(
+        "join-leftouter",
+        f"{LEFT} | join kind=leftouter ({RIGHT}) on k | where k == 'c' | project k, k1, w",
+        ["k", "k1", "w"],
+        [["c", None, None]],
+        doc("join-leftouter"),
+    ),
+    Case(
+        "join-rightouter",
+        f"{LEFT} | join kind=rightouter ({RIGHT}) on k | where k1 == 'd' | project k, v, k1",
+        ["k", "v", "k1"],
+        [[None, None, "d"]],
+        doc("join-rightouter"),
+    ),
+    Case(
+        "join-fullouter",
+        f"{LEFT} | join kind=fullouter ({RIGHT}) on k | count",
+        ["Count"],
+        [[6]],
+        doc("join-fullouter"),
+    ),
+    Case("join-leftanti", f"{LEFT} | join kind=leftanti ({RIGHT}) on k", ["k", "v"], [["c", 4]], doc("join-leftanti")),
+    Case("join-anti-alias", f"{LEFT} | join kind=anti ({RIGHT}) on k", ["k", "v"], [["c", 4]], doc("join-leftanti")),
+    Case(
+        "join-rightanti",
+        f"{LEFT} | join kind=rightanti ({RIGHT}) on k",
+        ["k", "w"],
+        [["d", "q"]],
+        doc("join-rightanti"),
+    ),
+    Case(
+        "join-leftsemi",
+        f"{LEFT} | join kind=leftsemi ({RIGHT}) on k",
+        ["k", "v"],
+        [["a", 1], ["a", 2], ["b", 3]],
+        doc("join-leftsemi"),
+    ),
+    Case(
+        "join-rightsemi",
+        f"{LEFT} | join kind=rightsemi ({RIGHT}) on k",
+        ["k", "w"],
+        [["a", "x"], ["b", "y"], ["b", "z"]],
+        doc("join-rightsemi"),
+    ),
+    Case(
+        "join-left-right-condition",
+        f"{LEFT} | join kind=inner ({RIGHT} | project-rename key=k) on $left.k == $right.key | count",
+        ["Count"],
+        [[4]],
+        doc("join-operator"),
+    ),
+    Case(
+        "join-bare-table-name",
+        f"let R = {RIGHT}; {LEFT} | join kind=inner R on k | count",
+        ["Count"],
+        [[4]],
+        doc("join-operator"),
+    ),
+    Case(
+        "lookup-default-leftouter",
+        f"{LEFT} | lookup ({RIGHT}) on k | where k == 'c'",
+        ["k", "v", "w"],
+        [["c", 4, None]],
+        doc("lookup-operator"),
+    ),
+    Case(
+        "lookup-inner", f"{LEFT} | lookup kind=inner ({RIGHT}) on k | count", ["Count"], [[4]], doc("lookup-operator")
+    ),
+    # ------------------------------------------------------------ union
+    Case(
+        "union-outer-fills-nulls",
+        f"{LEFT} | union ({RIGHT}) | where k == 'd'",
+        ["k", "v", "w"],
+        [["d", None, "q"]],
+        doc("union-operator"),
+    ),
+    Case(
+        "union-inner-common-columns",
+        f"union kind=inner ({LEFT}), ({RIGHT}) | count",
+        ["Count"],
+        [[8]],
+        doc("union-operator"),
+    ),
+    Case(
+        "union-withsource",
+        "let A = print x=1; let B = print x=2; union withsource=Src A, B",
+        ["Src", "x"],
+        [["A", 1], ["B", 2]],
+        doc("union-operator"),
+    ),
+    Case(
+        "union-wildcard",
+        "union withsource=T DeviceFile* | getschema | where ColumnName == 'T' | project ColumnType",
+        ["ColumnType"],
+        [["string"]],
+        doc("union-operator"),
+    ),
+    # ------------------------------------------------------------ projections
+    Case("project-away", f"{LEFT} | project-away v | take 1", ["k"], [["a"]], doc("project-away-operator")),
+    Case(
+        "project-away-wildcard", "print Ax=1, Ay=2, B=3 | project-away A*", ["B"], [[3]], doc("project-away-operator")
+    ),
+    Case(
+        "project-keep",
+        "print Ax=1, Ay=2, B=3 | project-keep B, *y",
+        ["Ay", "B"],
+        [[2, 3]],
+        doc("project-keep-operator"),
+    ),
+    Case(
+        "project-reorder",
+        "print a=1, b=2, c=3 | project-reorder c, a",
+        ["c", "a", "b"],
+        [[3, 1, 2]],
+        doc("project-reorder-operator"),
+    ),
+    Case("project-rename", "print a=1, b=2 | project-rename x=b", ["a", "x"], [[1, 2]], doc("project-rename-operator")),
+    # ------------------------------------------------------------ mv-expand
+    Case(
+        "mv-expand-array", "print d=dynamic([1, 2, 3]) | mv-expand d", ["d"], [[1], [2], [3]], doc("mv-expand-operator")
+    ),
+    Case(
+        "mv-expand-two-columns-zip",
+        'print a=dynamic([1, 2, 3]), b=dynamic(["x", "y"]) | mv-expand a, b',
+        ["a", "b"],
+        [[1, "x"], [2, "y"], [3, None]],
+        doc("mv-expand-operator"),
+    ),
+    Case(
+        "mv-expand-to-typeof",
+        "print d=dynamic([1, 2]) | mv-expand d to typeof(long) | extend e = d + 1",
+        ["d", "e"],
+        [[1, 2], [2, 3]],
+        doc("mv-expand-operator"),
+        types=["long", "long"],
+    ),
+    Case(
+        "mv-expand-itemindex-limit",
+        "print d=dynamic([5, 6, 7]) | mv-expand with_itemindex=i d limit 2",
+        ["d", "i"],
+        [[5, 0], [6, 1]],
+        doc("mv-expand-operator"),
+    ),
+    Case(
+        "mv-expand-keeps-other-columns",
+        'print k="r", d=dynamic(["p", "q"]) | mv-expand d',
+        ["k", "d"],
+        [["r", "p"], ["r", "q"]],
+        doc("mv-expand-operator"),
+    ),
+    # ------------------------------------------------------------ parse
+    Case(
+        "parse-simple",
+        'print s="key=abc; n=42" | parse s with "key=" k "; n=" n:long',
+        ["s", "k", "n"],
+        [["key=abc; n=42", "abc", 42]],
+        doc("parse-operator"),
+        types=["string", "string", "long"],
+    ),
+    Case(
+        "parse-simple-no-match-keeps-row",
+        'print s="other" | parse s with "key=" k',
+        ["s", "k"],
+        [["other", ""]],
+        doc("parse-operator"),
+    ),
+    Case(
+        "parse-star",
+        'print s="a:1:rest" | parse s with * ":" n:long ":" *',
+        ["s", "n"],
+        [["a:1:rest", 1]],
+        doc("parse-operator"),
+    ),
+    Case(
+        "parse-regex",
+        r'print s="user=bob id=7" | parse kind=regex s with "user=" u " id=" i:long',
+        ["s", "u", "i"],
+        [["user=bob id=7", "bob", 7]],
+        doc("parse-operator"),
+    ),
+    Case(
+        "parse-where-drops-non-matching",
+        'datatable(s:string)["key=a", "nothing"] | parse-where s with "key=" k',
+        ["s", "k"],
+        [["key=a", "a"]],
+        doc("parse-where-operator"),
+    ),
+    # ------------------------------------------------------------ serialized row functions
+    Case(
+        "row-number-prev-next",
+        f"{LEFT} | sort by v asc | extend r=row_number(), p=prev(v), n=next(v)",
+        ["k", "v", "r", "p", "n"],
+        [["a", 1, 1, None, 2], ["a", 2, 2, 1, 3], ["b", 3, 3, 2, 4], ["c", 4, 4, 3, None]],
+        doc("row-number-function"),
+        ordered=True,
+    ),
+    Case(
+        "serialize-with-row-number",
+        "range x from 1 to 3 step 1 | serialize n = row_number(10)",
+        ["x", "n"],
+        [[1, 10], [2, 11], [3, 12]],
+        doc("serialize-operator"),
+        ordered=True,
+    ),
+    Case(
+        "prev-offset-default",
+        f"{LEFT} | sort by v asc | extend p=prev(v, 2, -1) | project p",
+        ["p"],
+        [[-1], [-1], [1], [2]],
+        doc("prev-function"),
+        ordered=True,
+    ),
+    # ------------------------------------------------------------ let, functions, subqueries
+    Case(
+        "tabular-function",
+        f"let f = (t:(*), n:long) {{ t | where v > n }}; f({LEFT}, 2) | count",
+        ["Count"],
+        [[2]],
+        doc("functions/user-defined-functions"),
+    ),
+    Case(
+        "tabular-function-default",
+        f"let f = (n:long = 3) {{ {LEFT} | where v >= n }}; f() | count",
+        ["Count"],
+        [[2]],
+        doc("functions/user-defined-functions"),
+    ),
+    Case(
+        "scalar-function",
+        f"let twice = (x:long) {{ x * 2 }}; {LEFT} | where k == 'c' | extend d = twice(v)",
+        ["k", "v", "d"],
+        [["c", 4, 8]],
+        doc("functions/user-defined-functions"),
+    ),
+    Case(
+        "scalar-function-body-lets",
+        "let f = (x:long) { let y = x + 1; y * 10 }; print r = f(1)",
+        ["r"],
+        [[20]],
+        doc("functions/user-defined-functions"),
+    ),
+    Case(
+        "invoke",
+        f"let top1 = (t:(*)) {{ t | top 1 by v }}; {LEFT} | invoke top1()",
+        ["k", "v"],
+        [["c", 4]],
+        doc("invoke-operator"),
+    ),
+    Case(
+        "in-tabular-let",
+        f"let keys = {RIGHT} | project k; {LEFT} | where k in (keys) | count",
+        ["Count"],
+        [[3]],
+        doc("in-operator"),
+    ),
+    Case(
+        "in-subquery", f"{LEFT} | where k !in ({RIGHT} | project k) | project k", ["k"], [["c"]], doc("not-in-operator")
+    ),
+    Case(
+        "in-cs-insensitive-subquery",
+        f"{LEFT} | where k in~ (print x='A') | count",
+        ["Count"],
+        [[2]],
+        doc("in-operator"),
+    ),
+    Case(
+        "materialize",
+        f"let m = materialize({RIGHT}); m | join kind=inner (m) on k | count",
+        ["Count"],
+        [[6]],
+        doc("materialize-function"),
+    ),
+    Case(
+        "toscalar",
+        f"let total = toscalar({LEFT} | summarize sum(v)); print total",
+        ["total"],
+        [[10]],
+        doc("toscalar-function"),
+    ),
+    Case("as-operator", f"{LEFT} | as X | join kind=inner (X) on k | count", ["Count"], [[6]], doc("as-operator")),
+    # ------------------------------------------------------------ sources and the rest
+    Case("range-numbers", "range x from 1 to 5 step 2", ["x"], [[1], [3], [5]], doc("range-operator")),
+    Case(
+        "range-datetimes",
+        "range t from datetime(2024-01-01) to datetime(2024-01-02) step 12h",
+        ["t"],
+        [["2024-01-01T00:00:00.0000000Z"], ["2024-01-01T12:00:00.0000000Z"], ["2024-01-02T00:00:00.0000000Z"]],
+        doc("range-operator"),
+    ),
+    Case(
+        "getschema",
+        "print a=1, b='x' | getschema",
+        ["ColumnName", "ColumnOrdinal", "DataType", "ColumnType"],
+        [["a", 0, "System.Int64", "long"], ["b", 1, "System.String", "string"]],
+        doc("getschema-operator"),
+    ),
+    Case(
+        "render-ignored",
+        f"{LEFT} | summarize count() by k | render barchart with (title='x')",
+        ["k", "count_"],
+        [["a", 2], ["b", 1], ["c", 1]],
+        doc("render-operator"),
+    ),
+    Case("sample-count", f"{LEFT} | sample 3 | count", ["Count"], [[3]], doc("sample-operator")),
+    Case(
+        "sample-distinct", f"{LEFT} | sample-distinct 5 of k | count", ["Count"], [[3]], doc("sample-distinct-operator")
+    ),
+    # ------------------------------------------------------------ dynamic access
+    Case(
+        "dynamic-path",
+        'print d=dynamic({"a": {"b": [10, 20]}}) | project x=d.a.b[1], y=d["a"]["b"][0]',
+        ["x", "y"],
+        [[20, 10]],
+        doc("scalar-data-types/dynamic"),
+    ),
+    Case(
+        "dynamic-compare-string",
+        'print d=dynamic({"a": "x"}) | where d.a == "x" | project ok=true',
+        ["ok"],
+        [[True]],
+        doc("scalar-data-types/dynamic"),
+    ),
+    Case(
+        "dynamic-has",
+        'print d=dynamic({"cmd": "AnyDesk.exe --silent"}) | where d.cmd has "anydesk.exe" | count',
+        ["Count"],
+        [[1]],
+        doc("has-operator"),
+    ),
+]
+
+ERRORS = [
+    ("T | join kind=sideways (U) on k", KqlSyntaxError, "unknown join kind 'sideways'"),
+    (f"{LEFT} | join ({RIGHT}) on nope", KqlNameError, "column on the left side of the join: 'nope'"),
+    (f"{LEFT} | join ({RIGHT} | project w) on k", KqlNameError, "column on the right side of the join: 'k'"),
+    (f"{LEFT} | join ({RIGHT} | project k=v=1) on k", KqlSyntaxError, ""),
+    ("print a=1 | project-away b", KqlNameError, "column 'b'"),
+    ("print s='x' | parse kind=relaxed s with k", KqlNotSupported, "parse kind=relaxed"),
+    ("print d=1 | project x = d.a", KqlTypeError, "need a dynamic value"),
+    ("let f = (x:long) { x }; print f(1, 2)", KqlTypeError, "takes at most 1 arguments"),
+    ("let f = (x:long) { x }; print f()", KqlTypeError, "missing its argument 'x'"),
+    ("print x = 1 | where x in ('a', 'b',)", KqlSyntaxError, "trailing comma"),
+    ("union A*Nothing*", KqlTypeError, "union matched no tables"),
+]
+
+
+@pytest.fixture(scope="module")
+def ws() -> Workspace:
+    return Workspace(None)
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+def test_operator(ws: Workspace, case: Case) -> None:
+    table = ws.query(case.kql, now=NOW)
+    assert table.column_names == case.columns, case.url
+    if case.types is not None:
+        assert [f.metadata[b"kql_type"].decode() for f in table.schema] == case.types
+    assert normalize(rows(table), case) == normalize(case.rows, case), case.url
+
+
+@pytest.mark.parametrize(("kql", "error", "message"), ERRORS, ids=[e[2] or e[0] for e in ERRORS])
+def test_operator_errors(ws: Workspace, kql: str, error: type[KqlError], message: str) -> None:
+    with pytest.raises(error) as caught:
+        ws.query(kql, now=NOW)
+    assert message in str(caught.value)
+    assert caught.value.position is not None
