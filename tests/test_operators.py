@@ -368,6 +368,71 @@ CASES: list[Case] = [
     ),
 ]
 
+GROUPED = 'datatable(g:string, x:long)["a", 1, "a", 3, "a", 2, "b", 5, "b", long(null)]'
+
+AGGREGATE_CASES: list[Case] = [
+    Case(
+        "conditional-aggregates",
+        f"{GROUPED} | summarize sumif(x, x > 1), dcountif(x, x > 1), avgif(x, x > 1), minif(x, x > 1), "
+        "maxif(x, x > 1), countif(x > 1) by g",
+        ["g", "sumif_x", "dcountif_x", "avgif_x", "minif_x", "maxif_x", "countif_"],
+        [["a", 5, 2, 2.5, 2, 3, 2], ["b", 5, 1, 5.0, 5, 5, 1]],
+        doc("sumif-aggregation-function"),
+    ),
+    Case(
+        "make-set-if-and-list-if",
+        f"{GROUPED} | summarize make_set_if(x, x > 1), make_list_if(x, x > 1) by g",
+        ["g", "set_x", "list_x"],
+        [["a", [2, 3], [2, 3]], ["b", [5], [5]]],
+        doc("make-set-if-aggregation-function"),
+        sort_lists=True,
+    ),
+    Case(
+        "make-set-max-size",
+        f"{GROUPED} | where g == 'a' | summarize s = make_set(x, 2) | mv-expand s | count",
+        ["Count"],
+        [[2]],
+        doc("make-set-aggregation-function"),
+    ),
+    ),
+    Case(
+        "take-any",
+        f"{GROUPED} | where g == 'b' | summarize take_any(g)",
+        ["any_g"],
+        [["b"]],
+        doc("take-any-aggregation-function"),
+    ),
+    Case(
+        "stdev-variance",
+        "datatable(x:long)[1, 2, 3, 4] | summarize stdev(x), variance(x)",
+        ["stdev_x", "variance_x"],
+        [[1.2909944487358056, 1.6666666666666667]],
+        doc("stdev-aggregation-function"),
+    ),
+    Case(
+        "percentiles-names",
+        "range x from 1 to 100 step 1 | summarize percentiles(x, 50, 95)",
+        ["percentile_x_50", "percentile_x_95"],
+        [[50, 95]],
+        doc("percentiles-aggregation-function"),
+    ),
+    Case(
+        "make-bag",
+        'datatable(b:dynamic)[dynamic({"a": 1}), dynamic({"b": 2})] | summarize make_bag(b)',
+        ["bag_b"],
+        [[{"a": 1, "b": 2}]],
+        doc("make-bag-aggregation-function"),
+    ),
+    Case(
+        "empty-input-defaults",
+        "datatable(x:long)[] | summarize sumif(x, x > 0), make_set_if(x, x > 0), dcount(x)",
+        ["sumif_x", "set_x", "dcount_x"],
+        [[0, [], 0]],
+        doc("summarize-operator"),
+    ),
+]
+CASES += AGGREGATE_CASES
+
 ERRORS = [
     ("T | join kind=sideways (U) on k", KqlSyntaxError, "unknown join kind 'sideways'"),
     (f"{LEFT} | join ({RIGHT}) on nope", KqlNameError, "column on the left side of the join: 'nope'"),
@@ -380,6 +445,8 @@ ERRORS = [
     ("let f = (x:long) { x }; print f()", KqlTypeError, "missing its argument 'x'"),
     ("print x = 1 | where x in ('a', 'b',)", KqlSyntaxError, "trailing comma"),
     ("union A*Nothing*", KqlTypeError, "union matched no tables"),
+    ("print x=1 | summarize sumif(x, 'yes')", KqlTypeError, "condition of sumif() must be bool"),
+    ("print x=1 | summarize percentile(x, x)", KqlTypeError, "percentile must be a constant"),
 ]
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from rmmhunt.compiler.context import Typed
+from rmmhunt.compiler.naming import inferred_name
 from rmmhunt.compiler.scalar import ExprCompiler
 from rmmhunt.compiler.sqltypes import sql_type
 from rmmhunt.kql import ast
@@ -24,78 +25,169 @@ class Aggregate:
     """How to build one aggregate: its SQL and KQL type from compiled arguments.
 
     `empty` is the value Kusto gives over no rows (summarize without `by` on an empty input),
-    where SQL would give NULL.
+    where SQL would give NULL. A `conditional` aggregate (sumif, make_set_if, ...) takes its
+    predicate as the second argument.
     """
 
     prefix: str  # default column name is f"{prefix}_{first argument's name}"
-    build: Callable[[list[Typed]], Typed]
+    build: Callable[[list[Typed], Typed | None], Typed]
     min_args: int
     max_args: int
     empty: exp.Expression | None = None
+    conditional: bool = False
+    arg_types: tuple[KqlType, ...] = ()
 
 
 def _long(node: exp.Expression) -> Typed:
     return Typed(exp.cast(node, sql_type(KqlType.LONG)), KqlType.LONG)
 
 
-def _sum(args: list[Typed]) -> Typed:
+def _where(aggregate: exp.Expression, predicate: Typed | None) -> exp.Expression:
+    """`agg FILTER (WHERE predicate)` for the *if variants (sumif, dcountif, ...)."""
+    if predicate is None:
+        return aggregate
+    return exp.Filter(this=aggregate, expression=exp.Where(this=predicate.sql))
+
+
+def _only_when(value: Typed, predicate: Typed | None) -> exp.Expression:
+    """The value where the predicate holds, else null (for aggregates that skip nulls anyway)."""
+    if predicate is None:
+        return value.sql
+    return exp.Case(ifs=[exp.If(this=predicate.sql, true=value.sql)])
+
+
+def _sum(args: list[Typed], predicate: Typed | None) -> Typed:
     arg = args[0]
+    node = _where(exp.Sum(this=arg.sql), predicate)
     if arg.type.is_integer:
-        return _long(exp.Sum(this=arg.sql))  # DuckDB widens integer sums to HUGEINT
-    return Typed(exp.Sum(this=arg.sql), arg.type)
+        return _long(node)  # DuckDB widens integer sums to HUGEINT
+    return Typed(node, arg.type)
 
 
-def _same_type(node_type: type[exp.Expression]) -> Callable[[list[Typed]], Typed]:
-    return lambda args: Typed(node_type(this=args[0].sql), args[0].type)
+def _same_type(node_type: type[exp.Expression]) -> Builder:
+    return lambda args, predicate: Typed(_where(node_type(this=args[0].sql), predicate), args[0].type)
 
+
+def _real(node_type: type[exp.Expression]) -> Builder:
+    return lambda args, predicate: Typed(_where(node_type(this=args[0].sql), predicate), KqlType.REAL)
+
+
+def _count(args: list[Typed], predicate: Typed | None) -> Typed:
+    return _long(_where(exp.Count(this=args[0].sql if args else exp.Star()), predicate))
+
+
+def _dcount(args: list[Typed], predicate: Typed | None) -> Typed:
+    return _long(_where(exp.Count(this=exp.Distinct(expressions=[args[0].sql])), predicate))
+
+
+def _limited(array: exp.Expression, args: list[Typed]) -> exp.Expression:
+    """make_set(x, maxSize) / make_list(x, maxSize): at most maxSize elements."""
+    if len(args) < 2:
+        return array
+    return exp.Anonymous(this="list_slice", expressions=[array, exp.Literal.number(1), args[1].sql])
+
+
+def _make_set(args: list[Typed], predicate: Typed | None) -> Typed:
+    collected = exp.ArrayUniqueAgg(this=_only_when(args[0], predicate))
+    return Typed(_limited(collected, args), KqlType.DYNAMIC)
+
+
+def _make_list(args: list[Typed], predicate: Typed | None) -> Typed:
+    value = args[0]
+    present = exp.Not(this=exp.Is(this=value.sql.copy(), expression=exp.null()))
+    condition = present if predicate is None else exp.and_(present, predicate.sql)
+    collected = exp.Filter(this=exp.ArrayAgg(this=value.sql), expression=exp.Where(this=condition))
+    return Typed(_limited(collected, args), KqlType.DYNAMIC)
+
+
+def _make_bag(args: list[Typed], predicate: Typed | None) -> Typed:
+    """The union of property bags; a later value wins a key clash."""
+    bags = exp.Filter(
+        this=exp.ArrayAgg(this=exp.cast(args[0].sql, sql_type(KqlType.DYNAMIC))),
+        expression=exp.Where(
+            this=predicate.sql if predicate else exp.Not(this=exp.Is(this=args[0].sql.copy(), expression=exp.null()))
+        ),
+    )
+    merge = exp.Lambda(
+        this=exp.Anonymous(this="json_merge_patch", expressions=[exp.column("a"), exp.column("b")]),
+        expressions=[exp.to_identifier("a"), exp.to_identifier("b")],
+    )
+    return Typed(exp.Anonymous(this="list_reduce", expressions=[bags, merge]), KqlType.DYNAMIC)
+
+
+def _percentile(args: list[Typed], predicate: Typed | None) -> Typed:
+    """An estimate, as Kusto's is (https://learn.microsoft.com/en-us/kusto/query/percentiles-aggregation-function)."""
+    value, rank = args
+    if not (rank.is_constant and isinstance(rank.value, int | float) and 0 <= rank.value <= 100):
+        raise ValueError("the percentile must be a constant between 0 and 100")
+    quantile = exp.ApproxQuantile(this=value.sql, quantile=exp.Literal.number(rank.value / 100))
+    return Typed(_where(quantile, predicate), value.type if value.type.is_numeric else KqlType.REAL)
+
+
+Builder = Callable[[list[Typed], "Typed | None"], Typed]
+NUMBERS = (KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL)
+ZERO = exp.Literal.number(0)
+EMPTY = exp.Array(expressions=[])
 
 AGGREGATES: dict[str, Aggregate] = {
-    "count": Aggregate(
-        "count", lambda args: _long(exp.Count(this=args[0].sql if args else exp.Star())), 0, 1, exp.Literal.number(0)
+    "count": Aggregate("count", _count, 0, 1, ZERO),
+    "countif": Aggregate(
+        "countif", lambda args, p: _count([], args[0]), 1, 1, ZERO, conditional=False, arg_types=(KqlType.BOOL,)
     ),
-    "countif": Aggregate("countif", lambda args: _long(exp.CountIf(this=args[0].sql)), 1, 1, exp.Literal.number(0)),
-    "dcount": Aggregate(
-        "dcount",
-        lambda args: _long(exp.Count(this=exp.Distinct(expressions=[args[0].sql]))),
-        1,
-        2,
-        exp.Literal.number(0),
-    ),
-    "sum": Aggregate("sum", _sum, 1, 1, exp.Literal.number(0)),
-    "avg": Aggregate("avg", lambda args: Typed(exp.Avg(this=args[0].sql), KqlType.REAL), 1, 1),
+    "dcount": Aggregate("dcount", _dcount, 1, 2, ZERO),
+    "dcountif": Aggregate("dcountif", _dcount, 2, 3, ZERO, conditional=True),
+    "sum": Aggregate("sum", _sum, 1, 1, ZERO, arg_types=(*NUMBERS, KqlType.TIMESPAN)),
+    "sumif": Aggregate("sumif", _sum, 2, 2, ZERO, conditional=True, arg_types=(*NUMBERS, KqlType.TIMESPAN)),
+    "avg": Aggregate("avg", _real(exp.Avg), 1, 1, arg_types=NUMBERS),
+    "avgif": Aggregate("avgif", _real(exp.Avg), 2, 2, conditional=True, arg_types=NUMBERS),
     "min": Aggregate("min", _same_type(exp.Min), 1, 1),
+    "minif": Aggregate("minif", _same_type(exp.Min), 2, 2, conditional=True),
     "max": Aggregate("max", _same_type(exp.Max), 1, 1),
-    # make_set drops nulls and duplicates; make_list drops nulls
+    "maxif": Aggregate("maxif", _same_type(exp.Max), 2, 2, conditional=True),
+    "take_any": Aggregate("any", _same_type(exp.AnyValue), 1, 1),
+    "stdev": Aggregate("stdev", _real(exp.Stddev), 1, 1, arg_types=NUMBERS),
+    "stdevif": Aggregate("stdevif", _real(exp.Stddev), 2, 2, conditional=True, arg_types=NUMBERS),
+    "stdevp": Aggregate("stdevp", _real(exp.StddevPop), 1, 1, arg_types=NUMBERS),
+    "variance": Aggregate("variance", _real(exp.Variance), 1, 1, arg_types=NUMBERS),
+    "varianceif": Aggregate("varianceif", _real(exp.Variance), 2, 2, conditional=True, arg_types=NUMBERS),
+    "variancep": Aggregate("variancep", _real(exp.VariancePop), 1, 1, arg_types=NUMBERS),
+    "percentile": Aggregate("percentile", _percentile, 2, 2),
+    # make_set/make_list drop nulls; make_set drops duplicates
     # (https://learn.microsoft.com/en-us/kusto/query/make-set-aggregation-function).
-    "make_set": Aggregate(
-        "set",
-        lambda args: Typed(exp.ArrayUniqueAgg(this=args[0].sql), KqlType.DYNAMIC),
-        1,
-        1,
-        exp.Array(expressions=[]),
-    ),
-    "make_list": Aggregate(
-        "list",
-        lambda args: Typed(
-            exp.Filter(
-                this=exp.ArrayAgg(this=args[0].sql),
-                expression=exp.Where(this=exp.Not(this=exp.Is(this=args[0].sql.copy(), expression=exp.null()))),
-            ),
-            KqlType.DYNAMIC,
-        ),
-        1,
-        1,
-        exp.Array(expressions=[]),
+    "make_set": Aggregate("set", _make_set, 1, 2, EMPTY),
+    "make_set_if": Aggregate("set", _make_set, 2, 3, EMPTY, conditional=True),
+    "make_list": Aggregate("list", _make_list, 1, 2, EMPTY),
+    "make_list_if": Aggregate("list", _make_list, 2, 3, EMPTY, conditional=True),
+    "make_bag": Aggregate("bag", _make_bag, 1, 2, exp.cast(exp.Literal.string("{}"), sql_type(KqlType.DYNAMIC))),
+    "make_bag_if": Aggregate(
+        "bag", _make_bag, 2, 3, exp.cast(exp.Literal.string("{}"), sql_type(KqlType.DYNAMIC)), conditional=True
     ),
 }
+# Legacy spellings still common in published queries.
+AGGREGATES.update(
+    {"makeset": AGGREGATES["make_set"], "makelist": AGGREGATES["make_list"], "any": AGGREGATES["take_any"]}
+)
 
 ARG_EXTREMES = {"arg_max": "max", "arg_min": "min"}
+# Aggregates the summarize compiler expands itself, beyond the one-column ones in AGGREGATES.
+AGGREGATE_FORMS = frozenset({*ARG_EXTREMES, "percentiles"})
 
-AGGREGATE_TYPES = {
-    "sum": (KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL, KqlType.TIMESPAN),
-    "avg": (KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL),
-    "countif": (KqlType.BOOL,),
-}
+
+def expand_percentiles(call: ast.Call) -> list[ast.Call]:
+    """`percentiles(x, 50, 95)` is `percentile(x, 50), percentile(x, 95)`."""
+    if call.name != "percentiles":
+        return [call]
+    value, *ranks = call.args
+    return [ast.Call(call.span, "percentile", (value, rank), call.name_span) for rank in ranks]
+
+
+def default_name(spec: Aggregate, call: ast.Call) -> str:
+    """count_, sum_X, set_X, percentile_X_95 (https://learn.microsoft.com/en-us/kusto/query/summarize-operator)."""
+    argument = inferred_name(call.args[0]) if call.args else None
+    name = f"{spec.prefix}_{argument or ''}"
+    if call.name == "percentile" and isinstance(call.args[1], ast.Literal):
+        name += "_" + str(call.args[1].value).replace(".", "_")
+    return name
 
 
 def compile_aggregate(compiler: ExprCompiler, call: ast.Call) -> tuple[Aggregate, Typed]:
@@ -103,13 +195,21 @@ def compile_aggregate(compiler: ExprCompiler, call: ast.Call) -> tuple[Aggregate
     spec = AGGREGATES[call.name]
     source = compiler.ctx.source
     if not spec.min_args <= len(call.args) <= spec.max_args:
-        raise KqlTypeError(
-            f"{call.name}() takes {spec.min_args} to {spec.max_args} arguments, not {len(call.args)}", call.span, source
-        )
+        expected = str(spec.min_args) if spec.min_args == spec.max_args else f"{spec.min_args} to {spec.max_args}"
+        raise KqlTypeError(f"{call.name}() takes {expected} arguments, not {len(call.args)}", call.span, source)
     args = [compiler.compile(a) for a in call.args]
-    allowed = AGGREGATE_TYPES.get(call.name)
-    if allowed and args and args[0].type not in (*allowed, KqlType.DYNAMIC):
+    predicate = None
+    if spec.conditional:
+        predicate = args.pop(1)
+        if predicate.type not in (KqlType.BOOL, KqlType.DYNAMIC):
+            raise KqlTypeError(
+                f"the condition of {call.name}() must be bool, not {predicate.type.value}", call.args[1].span, source
+            )
+    if spec.arg_types and args and args[0].type not in (*spec.arg_types, KqlType.DYNAMIC):
         raise KqlTypeError(f"{call.name}() cannot aggregate {args[0].type.value} values", call.args[0].span, source)
-    if call.name == "dcount" and len(args) == 2 and not args[1].is_constant:
-        raise KqlTypeError("dcount() accuracy must be a constant", call.args[1].span, source)
-    return spec, spec.build(args[:1] if call.name == "dcount" else args)
+    if spec.prefix.startswith("dcount") and len(args) == 2 and not args[1].is_constant:
+        raise KqlTypeError(f"{call.name}() accuracy must be a constant", call.args[-1].span, source)
+    try:
+        return spec, spec.build(args[:1] if spec.prefix.startswith("dcount") else args, predicate)
+    except ValueError as error:
+        raise KqlTypeError(f"{call.name}(): {error}", call.span, source) from None

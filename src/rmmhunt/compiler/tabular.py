@@ -7,7 +7,14 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from rmmhunt.compiler import joins, reshape
-from rmmhunt.compiler.aggregates import AGGREGATES, ARG_EXTREMES, compile_aggregate
+from rmmhunt.compiler.aggregates import (
+    AGGREGATE_FORMS,
+    AGGREGATES,
+    ARG_EXTREMES,
+    compile_aggregate,
+    default_name,
+    expand_percentiles,
+)
 from rmmhunt.compiler.context import QueryContext, Typed
 from rmmhunt.compiler.literals import literal
 from rmmhunt.compiler.naming import inferred_name, unique
@@ -217,7 +224,7 @@ class TabularCompiler:
         unpack: list[tuple[str, str, str]] = []  # (output name, struct column, field)
         for item in op.aggregates:
             call = item.expr
-            if not isinstance(call, ast.Call) or (call.name not in AGGREGATES and call.name not in ARG_EXTREMES):
+            if not isinstance(call, ast.Call) or (call.name not in AGGREGATES and call.name not in AGGREGATE_FORMS):
                 raise KqlTypeError(
                     "summarize needs an aggregate function such as count() or max(x) here",
                     item.expr.span,
@@ -228,14 +235,14 @@ class TabularCompiler:
                 fields = self.arg_extreme(scalar, item, relation, columns, struct_name, unpack)
                 items.append(aliased(fields, struct_name))
                 continue
-            spec, typed = compile_aggregate(scalar, call)
-            arg_name = inferred_name(call.args[0]) if call.args else None
-            name = unique(item.name or f"{spec.prefix}_{arg_name or ''}", set(columns))
-            sql = typed.sql
-            if not op.by and spec.empty is not None:
-                sql = exp.Coalesce(this=sql, expressions=[spec.empty.copy()])
-            columns[name] = typed.type
-            items.append(aliased(sql, name))
+            for single in expand_percentiles(call):
+                spec, typed = compile_aggregate(scalar, single)
+                name = unique(item.name or default_name(spec, single), set(columns))
+                sql = typed.sql
+                if not op.by and spec.empty is not None:
+                    sql = exp.Coalesce(this=sql, expressions=[spec.empty.copy()])
+                columns[name] = typed.type
+                items.append(aliased(sql, name))
         query = self.wrap(relation, items)
         if group:
             query = query.group_by(*group, copy=False)
