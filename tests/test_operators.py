@@ -394,7 +394,6 @@ AGGREGATE_CASES: list[Case] = [
         [[2]],
         doc("make-set-aggregation-function"),
     ),
-    ),
     Case(
         "take-any",
         f"{GROUPED} | where g == 'b' | summarize take_any(g)",
