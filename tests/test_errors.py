@@ -343,13 +343,13 @@ BAD: list[Bad] = [
     # ------------------------------------------------------------ not supported
     Bad("evaluate", f"{CERT} | evaluate bag_unpack(x)", KqlNotSupported, 1, 29, "evaluate", doc("evaluate-operator")),
     Bad(
-        "make-series-multiline",
-        f"{CERT}\n| make-series count() on Timestamp step 1h",
+        "mv-apply-multiline",
+        "datatable(x:dynamic)[dynamic([1])]\n| mv-apply x on (take 1)",
         KqlNotSupported,
         2,
         3,
-        "make-series",
-        doc("make-series-operator"),
+        "mv-apply",
+        doc("mv-apply-operator"),
     ),
     Bad(
         "mv-apply",

@@ -430,7 +430,51 @@ AGGREGATE_CASES: list[Case] = [
         doc("summarize-operator"),
     ),
 ]
-CASES += AGGREGATE_CASES
+SERIES_EVENTS = (
+    'datatable(T:datetime, d:string, n:long)[datetime(2024-01-01 01:00), "a", 1, datetime(2024-01-01 03:30), "a", 2, '
+    'datetime(2024-01-01 03:40), "a", 5, datetime(2024-01-01 02:10), "b", 7]'
+)
+HOURS = [f"2024-01-01T0{h}:00:00.0000000Z" for h in range(5)]
+SERIES_CASES: list[Case] = [
+    Case(
+        "make-series-from-to-by",
+        f"{SERIES_EVENTS} | make-series c=count(), s=sum(n) default=-1 on T from datetime(2024-01-01) "
+        "to datetime(2024-01-01 05:00) step 1h by d",
+        ["d", "c", "s", "T"],
+        [["a", [0, 1, 0, 2, 0], [-1, 1, -1, 7, -1], HOURS], ["b", [0, 0, 1, 0, 0], [-1, -1, 7, -1, -1], HOURS]],
+        doc("make-series-operator"),
+    ),
+    Case(
+        "make-series-bounds-from-data",
+        f"{SERIES_EVENTS} | make-series count() on T step 1h by d",
+        ["d", "count_", "T"],
+        [["a", [1, 0, 2], HOURS[1:4]], ["b", [1], HOURS[2:3]]],
+        doc("make-series-operator"),
+    ),
+    Case(
+        "make-series-in-range",
+        f"{SERIES_EVENTS} | make-series sum(n) on T in range(datetime(2024-01-01), datetime(2024-01-01 04:00), 2h)",
+        ["sum_n", "T"],
+        [[[1, 14], [HOURS[0], HOURS[2]]]],
+        doc("make-series-operator"),
+    ),
+    Case(
+        "make-series-numeric-axis-end-exclusive",
+        "range x from 1 to 10 step 1 | make-series sum(x) on x from 0 to 10 step 5",
+        ["sum_x", "x"],
+        [[[10, 35], [0, 5]]],
+        doc("make-series-operator"),
+    ),
+    Case(
+        "make-series-empty-input",
+        f"{SERIES_EVENTS} | where n > 100 | make-series count() on T "
+        "from datetime(2024-01-01) to datetime(2024-01-02) step 1h",
+        ["count_", "T"],
+        [],
+        doc("make-series-operator"),
+    ),
+]
+CASES += AGGREGATE_CASES + SERIES_CASES
 
 ERRORS = [
     ("T | join kind=sideways (U) on k", KqlSyntaxError, "unknown join kind 'sideways'"),
@@ -446,6 +490,8 @@ ERRORS = [
     ("union A*Nothing*", KqlTypeError, "union matched no tables"),
     ("print x=1 | summarize sumif(x, 'yes')", KqlTypeError, "condition of sumif() must be bool"),
     ("print x=1 | summarize percentile(x, x)", KqlTypeError, "percentile must be a constant"),
+    ("print x=1 | make-series count() on x step toscalar(print 1)", KqlTypeError, "step must be a constant"),
+    ("print x='a' | make-series count() on x step 1", KqlTypeError, "needs a datetime axis"),
 ]
 
 

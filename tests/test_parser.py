@@ -311,7 +311,6 @@ def test_adjacent_string_literals_concatenate(text: str, expected: str) -> None:
 
 HYPHENATED: list[str] = [
     "mv-apply",
-    "make-series",
     "top-nested",
 ]
 

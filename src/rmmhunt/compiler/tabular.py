@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from rmmhunt.compiler import joins, reshape
+from rmmhunt.compiler import joins, reshape, series
 from rmmhunt.compiler.aggregates import (
     AGGREGATE_FORMS,
     AGGREGATES,
@@ -354,3 +354,4 @@ OPERATORS: dict[type, Callable[[TabularCompiler, ast.Operator, Relation], Relati
 
 joins.register(OPERATORS, _SOURCES)
 reshape.register(OPERATORS)
+OPERATORS[ast.MakeSeries] = series.make_series

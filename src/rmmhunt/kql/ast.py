@@ -313,6 +313,18 @@ class Parse(Operator):
 
 
 @dataclass(frozen=True, slots=True)
+class MakeSeries(Operator):
+    """`make-series Agg [default=D], ... on Axis [from a] [to b] step s [by ...]`."""
+
+    aggregates: tuple[tuple[Assignment, Expr | None], ...]  # (aggregate, default)
+    axis: Expr
+    start: Expr | None
+    end: Expr | None
+    step: Expr
+    by: tuple[Assignment, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Serialize(Operator):
     items: tuple[Assignment, ...]
 

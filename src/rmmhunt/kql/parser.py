@@ -76,7 +76,6 @@ JOIN_KIND_ALIASES = {"anti": "leftanti", "leftantisemi": "leftanti", "rightantis
 KNOWN_UNSUPPORTED_OPERATORS = frozenset(
     {
         "mv-apply",
-        "make-series",
         "top-nested",
         "evaluate",
         "facet",
@@ -405,6 +404,7 @@ class Parser:
         return ast.Extend(span.to(self._end()), items)
 
     def op_summarize(self, span: Span) -> ast.Operator:
+        self.options()  # hint.shufflekey=..., hint.strategy=... change nothing offline
         aggregates: tuple[ast.Assignment, ...] = ()
         if not self.tok.is_word("by"):
             aggregates = self.assignments()
@@ -594,6 +594,36 @@ class Parser:
     def op_parse_where(self, span: Span) -> ast.Operator:
         return self.op_parse(span, where=True)
 
+    def op_make_series(self, span: Span) -> ast.Operator:
+        self.options("kind")
+        aggregates: list[tuple[ast.Assignment, ast.Expr | None]] = []
+        while True:
+            item = self.assignment()
+            default = None
+            if self.tok.is_word("default") and self.peek().is_op("="):
+                self.advance()
+                self.advance()
+                default = self.parse_expr()
+            aggregates.append((item, default))
+            if not self.accept_op(","):
+                break
+        self.expect_word("on")
+        axis = self.parse_postfix(self.parse_primary())  # not parse_expr: `in range(...)` may follow
+        start = end = None
+        if self.accept_word("in"):  # on Axis in range(start, stop, step)
+            self.expect_word("range")
+            bounds, _ = self.parenthesized_list()
+            if len(bounds) != 3:
+                raise self.error("range() in make-series takes start, stop and step")
+            start, end, step = bounds
+        else:
+            start = self.parse_expr() if self.accept_word("from") else None
+            end = self.parse_expr() if self.accept_word("to") else None
+            self.expect_word("step")
+            step = self.parse_expr()
+        by = self.assignments() if self.accept_word("by") else ()
+        return ast.MakeSeries(span.to(self._end()), tuple(aggregates), axis, start, end, step, by)
+
     def op_serialize(self, span: Span) -> ast.Operator:
         items = () if self.tok.is_op("|", ")", ";") or self.tok.kind is T.EOF else self.assignments()
         return ast.Serialize(span.to(self._end()), items)
@@ -644,6 +674,7 @@ class Parser:
         "parse": op_parse,
         "parse-where": op_parse_where,
         "serialize": op_serialize,
+        "make-series": op_make_series,
         "as": op_as,
         "render": op_render,
         "sample": op_sample,
