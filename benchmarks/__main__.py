@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Each module has `main(argv: list[str]) -> None` and prints its own table.
-BENCHMARKS = ["compile"]
+BENCHMARKS = ["compile", "query", "ingest"]
 
 
 def main() -> None:

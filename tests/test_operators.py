@@ -483,7 +483,7 @@ ERRORS = [
     (f"{LEFT} | join ({RIGHT} | project k=v=1) on k", KqlSyntaxError, ""),
     ("print a=1 | project-away b", KqlNameError, "column 'b'"),
     ("print s='x' | parse kind=relaxed s with k", KqlNotSupported, "parse kind=relaxed"),
-    ("print d=1 | project x = d.a", KqlTypeError, "need a dynamic value"),
+    ("print d=1 | project x = d.a", KqlTypeError, "only a dynamic value has properties"),
     ("let f = (x:long) { x }; print f(1, 2)", KqlTypeError, "takes at most 1 arguments"),
     ("let f = (x:long) { x }; print f()", KqlTypeError, "missing its argument 'x'"),
     ("print x = 1 | where x in ('a', 'b',)", KqlSyntaxError, "trailing comma"),

@@ -11,15 +11,15 @@ import pyarrow as pa
 
 from rmmhunt.compiler import CompiledQuery, compile_query
 from rmmhunt.compiler.compile import utc_now
-from rmmhunt.engines.duckdb_engine import DuckDBEngine
+from rmmhunt.engines import Engine, check_engine, create_engine
+from rmmhunt.engines.duckdb_engine import KQL_TYPE_KEY
 from rmmhunt.errors import RmmhuntError
-from rmmhunt.ingest import IngestReport, ingest_files
+from rmmhunt.ingest import IngestReport, Progress, ingest_paths
 from rmmhunt.kql.errors import KqlError
+from rmmhunt.kql.types import KqlType
 from rmmhunt.rules import LoadedRule, RuleError, load_rules
 from rmmhunt.schema import default_catalog
-from rmmhunt.store import WorkspaceStore
-
-ENGINES = {"duckdb": DuckDBEngine}
+from rmmhunt.store import WorkspaceStore, read_quarantine
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,23 +33,34 @@ class Workspace:
 
     `Workspace(None)` has no data: every catalog table is empty, which is enough for
     `datatable`/`print` queries and for checking that a query compiles.
+
+    `engine` is "duckdb" (embedded, the default; `memory_limit` such as "2GB" caps its memory and
+    spills the rest to the workspace) or "spark" (`spark_master` a master URL; default `local[2]`).
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None, engine: str = "duckdb", *, create: bool = False):
-        if engine not in ENGINES:
-            raise RmmhuntError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        engine: str = "duckdb",
+        *,
+        create: bool = False,
+        spark_master: str | None = None,
+        memory_limit: str | None = None,
+    ):
+        check_engine(engine, memory_limit=memory_limit, spark_master=spark_master)
         self.store = WorkspaceStore(path, create=create) if path is not None else None
         self.engine_name = engine
-        self._engine: DuckDBEngine | None = None
+        self.engine_options = {"memory_limit": memory_limit, "spark_master": spark_master}
+        self._engine: Engine | None = None
 
     @property
     def path(self) -> Path | None:
         return self.store.root if self.store else None
 
     @property
-    def engine(self) -> DuckDBEngine:
+    def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = ENGINES[self.engine_name](self.store)
+            self._engine = create_engine(self.engine_name, self.store, **self.engine_options)
         return self._engine
 
     def compile(self, kql: str, now: datetime | None = None) -> CompiledQuery:
@@ -59,12 +70,37 @@ class Workspace:
         """Run KQL text; `now` fixes what now() and ago() mean (default: the clock)."""
         return self.engine.execute(self.compile(kql, now))
 
-    def ingest(self, table: str, paths: list[str | Path]) -> IngestReport:
+    def ingest(
+        self,
+        table: str | None,
+        paths: list[str | os.PathLike[str]],
+        *,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Load export files and directory trees; `table` (or None) is for records that do not name theirs.
+
+        Every record read is stored or quarantined (see `quarantine()`); a file already ingested
+        (same content) is skipped unless `force`. File-level problems are in `report.problems`.
+        """
         if self.store is None:
             raise RmmhuntError("this workspace has no directory to ingest into")
-        report = ingest_files(self.store, table, paths)
+        report = ingest_paths(self.store, paths, table=table, force=force, progress=progress)
         self._engine = None  # views must see the new files
         return report
+
+    def quarantine(self) -> pa.Table:
+        """Records ingest set aside: source, line, record (index), table, reason and the raw text."""
+        if self.store is None:
+            raise RmmhuntError("this workspace has no directory")
+        listing = read_quarantine(self.store.root)
+        raw = [None if v is None else v.decode("utf-8", "replace") for v in listing.column("raw").to_pylist()]
+        listing = listing.set_column(listing.num_columns - 1, "raw", pa.array(raw, pa.string()))
+        kinds = {"line": KqlType.LONG, "record": KqlType.LONG}
+        fields = [
+            f.with_metadata({KQL_TYPE_KEY: kinds.get(f.name, KqlType.STRING).value.encode()}) for f in listing.schema
+        ]
+        return pa.Table.from_arrays(listing.columns, schema=pa.schema(fields))
 
     def hunt(self, rules: str | Path | list[LoadedRule], now: datetime | None = None) -> list[HuntResult]:
         """Run every rule at one instant `now`; a rule whose query fails names the rule and its file."""

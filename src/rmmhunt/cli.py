@@ -10,14 +10,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
 from rich.console import Console
 
 from rmmhunt import output
-from rmmhunt.api import Workspace
+from rmmhunt.api import HuntResult, Workspace
 from rmmhunt.demo.workspace import DEFAULT_DAYS, DEFAULT_DEVICES, build_demo_workspace
 from rmmhunt.errors import RmmhuntError
+from rmmhunt.ingest.progress import IngestProgress
 from rmmhunt.rules import builtin_rules_dir, load_rules
+from rmmhunt.rules.lint import lint_paths
 
 app = typer.Typer(
     add_completion=False,
@@ -53,6 +56,20 @@ NowOption = Annotated[
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
 
 
+class EngineName(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+EngineOption = Annotated[
+    EngineName, typer.Option("--engine", help="Run on embedded DuckDB, or as Spark SQL on a Spark session.")
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option("--spark-master", metavar="URL", help="Spark master for --engine spark (default: local[2])."),
+]
+
+
 def print_json(payload: object) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False) + "\n")
 
@@ -67,9 +84,12 @@ def query(
     data: DataOption = None,
     now: NowOption = None,
     format: FormatOption = Format.table,
+    engine: EngineOption = EngineName.duckdb,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Run a KQL query on a workspace."""
-    result = Workspace(data).query(read_query(text), parse_now(now))
+    workspace = Workspace(data, engine.value, spark_master=spark_master)
+    result = workspace.query(read_query(text), parse_now(now))
     if format is Format.json:
         print_json(output.to_json_object(result))
     elif format is Format.csv:
@@ -98,9 +118,12 @@ def hunt(
     ] = None,
     now: NowOption = None,
     format: FormatOption = Format.table,
+    engine: EngineOption = EngineName.duckdb,
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Run hunting rules (Sentinel rule YAML) on a workspace."""
-    results = Workspace(data).hunt(rules or builtin_rules_dir(), parse_now(now))
+    workspace = Workspace(data, engine.value, spark_master=spark_master)
+    results = workspace.hunt(rules or builtin_rules_dir(), parse_now(now))
     if format is Format.json:
         payload = [
             {
@@ -111,24 +134,87 @@ def hunt(
         ]
         print_json(payload)
         return
-    for r in results:
-        if format is Format.csv:
+    if format is Format.csv:
+        for r in results:
             sys.stdout.write(f"# rule {r.rule.rule.id}: {r.rule.rule.title}\n{output.to_csv(r.table)}")
-        else:
-            output.print_table(r.table, stdout, title=f"{r.rule.rule.title}  [dim]({r.rule.rule.id})[/dim]")
+        return
+    print_hunt(results)
+
+
+def print_hunt(results: list[HuntResult]) -> None:
+    """A table per rule that matched, then one line for the whole run."""
+    matched = [r for r in results if r.table.num_rows]
+    for r in matched:
+        output.print_table(r.table, stdout, title=f"{r.rule.rule.title}  [dim]({r.rule.rule.id})[/dim]")
+    rows = sum(r.table.num_rows for r in matched)
+    stdout.print(
+        f"[bold]{len(results)} rules run: {len(matched)} matched ({rows} rows), "
+        f"{len(results) - len(matched)} found nothing.[/bold]"
+    )
 
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Parquet, CSV or JSON-lines files of one table.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH...",
+            help="Export files or directory trees: Defender streaming API JSON, Log Analytics / Sentinel rows, "
+            "Advanced Hunting CSV or JSON, Graph runHuntingQuery JSON, or Parquet / CSV / JSON lines of one "
+            "--table; each also .gz or inside a .zip.",
+        ),
+    ],
     into: Annotated[Path, typer.Option("--into", help="Workspace directory (created if missing).")],
-    table: Annotated[str, typer.Option("--table", help="Table the files hold, e.g. DeviceProcessEvents.")],
+    table: Annotated[
+        str | None,
+        typer.Option("--table", help="Table of records that do not name theirs, e.g. DeviceProcessEvents."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Ingest files again that were ingested before.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Load telemetry files into a workspace."""
-    report = Workspace(into, create=True).ingest(table, list(files))
-    for path, count in report.rows_by_file.items():
-        stderr.print(f"{path}: {count} rows")
-    stderr.print(f"[bold]{report.table}[/bold]: {report.rows} rows stored in {into}")
+    """Load telemetry exports into a workspace: every record stored or quarantined, each file once."""
+    workspace = Workspace(into, create=True)
+    if quiet or not stderr.is_terminal:
+        report = workspace.ingest(table, list(paths), force=force)
+    else:
+        with IngestProgress(stderr) as progress:
+            report = workspace.ingest(table, list(paths), force=force, progress=progress)
+    for problem in report.problems:
+        stderr.print(str(problem), markup=False, highlight=False, style="red" if problem.error else "yellow")
+    for result in report.files:
+        for note in result.notes:
+            stderr.print(note, markup=False, highlight=False, style="yellow")
+        if result.status != "ingested" and not quiet:
+            stderr.print(f"{result.name}: {result.status}", markup=False, highlight=False, style="dim")
+    for name, counts in report.tables.items():
+        stderr.print(
+            f"{name or '(no table)'}: {counts.read:,} read = {counts.stored:,} stored + {counts.quarantined:,} "
+            "quarantined",
+            markup=False,
+            highlight=False,
+        )
+    stderr.print(f"{report.rows:,} rows stored in {into}", markup=False, highlight=False)
+    if report.quarantined:
+        stderr.print(f"{report.quarantined:,} records quarantined: see `rmmhunt quarantine --data {into}`")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def quarantine(
+    data: Annotated[Path, typer.Option("--data", help="Workspace directory.")],
+    format: FormatOption = Format.table,
+) -> None:
+    """List the records ingest set aside: file, line, record index, table, reason and the raw record."""
+    listing = Workspace(data).quarantine()
+    if format is Format.json:
+        print_json(output.to_json_object(listing))
+    elif format is Format.csv:
+        sys.stdout.write(output.to_csv(listing))
+    else:
+        shown = [v if v is None or len(v) <= 100 else v[:99] + "…" for v in listing.column("raw").to_pylist()]
+        listing = listing.set_column(listing.num_columns - 1, listing.schema.field("raw"), pa.array(shown, pa.string()))
+        output.print_table(listing, stdout, title="Quarantined records")
 
 
 @app.command()
@@ -140,7 +226,7 @@ def demo(
     devices: Annotated[int, typer.Option(min=1, help="Number of sample devices.")] = DEFAULT_DEVICES,
     days: Annotated[int, typer.Option(min=1, help="Days of sample telemetry.")] = DEFAULT_DAYS,
 ) -> None:
-    """Build a sample workspace and run the seed hunt (Remote Utilities file signatures) on it."""
+    """Build a sample workspace and run the built-in rules (the seed hunt and the RMM pack) on it."""
     instant = parse_now(now) or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with tempfile.TemporaryDirectory(prefix="rmmhunt-demo-") as scratch:
         target = directory or Path(scratch) / "workspace"
@@ -148,9 +234,22 @@ def demo(
             written = build_demo_workspace(target, instant, devices=devices, days=days)
         for name, count in written.items():
             stderr.print(f"{name}: {count:,} rows for {devices:,} devices over {days} days in {target}")
-        rules = load_rules(builtin_rules_dir())
-        for r in Workspace(target).hunt(rules, instant):
-            output.print_table(r.table, stdout, title=f"{r.rule.rule.title}  [dim]({r.rule.rule.id})[/dim]")
+        print_hunt(Workspace(target).hunt(load_rules(builtin_rules_dir()), instant))
+
+
+@app.command()
+def lint(
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH...", help="Rule YAML or Markdown files, or directories of them.")
+    ],
+) -> None:
+    """Check rule files: YAML layout, the Sentinel rule schema, and each query against the schema catalog."""
+    report = lint_paths(paths)
+    for problem in report.problems:
+        sys.stdout.write(f"{problem}\n")
+    stderr.print(report.summary(), markup=False, highlight=False)
+    if report.problems:
+        raise typer.Exit(1)
 
 
 def main() -> None:

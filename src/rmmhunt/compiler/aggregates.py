@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from rmmhunt.compiler.context import Typed
+from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.naming import inferred_name
-from rmmhunt.compiler.scalar import ExprCompiler
 from rmmhunt.compiler.sqltypes import sql_type
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlTypeError
 from rmmhunt.kql.types import KqlType
+
+if TYPE_CHECKING:
+    from rmmhunt.compiler.scalar import ExprCompiler
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,9 @@ def _only_when(value: Typed, predicate: Typed | None) -> exp.Expression:
 
 def _sum(args: list[Typed], predicate: Typed | None) -> Typed:
     arg = args[0]
+    if arg.type is KqlType.TIMESPAN:  # summed as microseconds: SQL engines cannot sum intervals
+        total = _where(exp.Sum(this=sql.epoch_us(arg.sql)), predicate)
+        return Typed(sql.micros(exp.cast(total, sql_type(KqlType.LONG))), KqlType.TIMESPAN)
     node = _where(exp.Sum(this=arg.sql), predicate)
     if arg.type.is_integer:
         return _long(node)  # DuckDB widens integer sums to HUGEINT

@@ -10,7 +10,7 @@ from sqlglot import exp
 from rmmhunt.compiler.context import QueryContext, TableProvider
 from rmmhunt.compiler.tabular import TabularCompiler
 from rmmhunt.kql import ast
-from rmmhunt.kql.errors import KqlError
+from rmmhunt.kql.errors import KqlError, KqlTypeError
 from rmmhunt.kql.parser import parse
 from rmmhunt.kql.types import KqlType
 
@@ -45,4 +45,8 @@ def compile_query(query: str | ast.Query, tables: TableProvider, now: datetime |
         relation = tabular.compile(tree.body)
     except KqlError as error:
         raise error.with_source(tree.source) from None
+    except (OverflowError, RecursionError):  # constant folding past datetime's range, absurd nesting
+        raise KqlTypeError(
+            "a value in the query is out of range, or the query nests too deeply", None, tree.source
+        ) from None
     return CompiledQuery(relation.query, relation.columns, ctx.now)

@@ -79,8 +79,11 @@ class QueryContext:
 
 def suggestion(name: str, candidates: list[str]) -> str:
     """`; did you mean 'X'?` for the closest candidate, or ''."""
-    by_case = [c for c in candidates if c.lower() == name.lower()]
-    close = by_case or difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    lowered_name = name.lower()
+    by_case = [c for c in candidates if c.lower() == lowered_name]
+    # `AccountUpn` on a table that has `InitiatingProcessAccountUpn`: the longer name is the likely intent.
+    by_suffix = [c for c in candidates if len(name) >= 4 and c.lower().endswith(lowered_name)]
+    close = by_case or by_suffix[:1] or difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if not close:
         lowered = {c.lower(): c for c in candidates}
         close = [lowered[c] for c in difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime, timedelta
 
 from sqlglot import exp
@@ -30,7 +31,9 @@ def literal(value: object, kql_type: KqlType) -> Typed:
         case KqlType.INT | KqlType.LONG:
             node = exp.cast(exp.Literal.number(int(value)), sql_type(kql_type))  # type: ignore[call-overload]
         case KqlType.REAL | KqlType.DECIMAL:
-            node = exp.cast(exp.Literal.number(repr(float(value))), sql_type(kql_type))  # type: ignore[arg-type]
+            number = float(value)  # type: ignore[arg-type]
+            text = exp.Literal.number(repr(number)) if math.isfinite(number) else exp.Literal.string(str(number))
+            node = exp.cast(text, sql_type(kql_type))
         case KqlType.DATETIME:
             assert isinstance(value, datetime)
             node = exp.cast(exp.Literal.string(value.strftime("%Y-%m-%d %H:%M:%S.%f")), sql_type(kql_type))

@@ -10,6 +10,7 @@ from sqlglot import exp
 
 from rmmhunt.compiler import dynamic
 from rmmhunt.compiler.context import Typed
+from rmmhunt.compiler.naming import inferred_name
 from rmmhunt.compiler.relation import Relation, col, ident
 from rmmhunt.compiler.scalar import ExprCompiler
 from rmmhunt.compiler.sqltypes import sql_type
@@ -72,11 +73,28 @@ def project_rename(compiler: TabularCompiler, op: ast.ProjectRename, relation: R
     return Relation(relation.select_from(compiler.ctx.next_alias(), items), columns)
 
 
+def _named(compiler: TabularCompiler, op: ast.MvExpand) -> ast.MvExpand:
+    """Each item with its output name: given, or the column the expression reads (parse_json(x) -> x)."""
+    items = []
+    for item in op.items:
+        expr = item.expr
+        while isinstance(expr, ast.Call) and expr.name in ("parse_json", "todynamic", "parsejson") and expr.args:
+            expr = expr.args[0]
+        name = item.name or inferred_name(expr)
+        if name is None:
+            raise KqlTypeError(
+                "mv-expand of this expression needs a name: Name = expression", item.expr.span, compiler.ctx.source
+            )
+        items.append(ast.MvExpandItem(name, item.expr, item.to_type))
+    return ast.MvExpand(op.span, tuple(items), op.item_index, op.limit)
+
+
 def mv_expand(compiler: TabularCompiler, op: ast.MvExpand, relation: Relation) -> Relation:
     """One row per array element; several columns expand side by side (shorter ones padded with null).
 
     https://learn.microsoft.com/en-us/kusto/query/mv-expand-operator
     """
+    op = _named(compiler, op)
     if op.limit is not None or op.item_index is not None:
         return _mv_expand_indexed(compiler, op, relation)
     scalar = ExprCompiler(compiler.ctx, relation.columns)

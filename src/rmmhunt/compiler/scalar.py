@@ -8,7 +8,10 @@ from datetime import datetime
 from sqlglot import exp
 
 from rmmhunt.compiler import dynamic, functions, strings, udf, window
+from rmmhunt.compiler.aggregates import AGGREGATES, compile_aggregate
 from rmmhunt.compiler.context import QueryContext, Typed
+from rmmhunt.compiler.functions import dynamic as dynamic_functions
+from rmmhunt.compiler.functions import sql as sql_helpers
 from rmmhunt.compiler.literals import literal
 from rmmhunt.compiler.relation import col
 from rmmhunt.compiler.sqltypes import sql_type
@@ -46,6 +49,8 @@ COMPARISONS: dict[str, type[exp.Expression]] = {
 def _comparable(a: KqlType, b: KqlType) -> bool:
     if a == b or KqlType.DYNAMIC in (a, b):
         return True
+    if KqlType.BOOL in (a, b) and (a.is_integer or b.is_integer):  # IsLocalAdmin == 1
+        return True
     if a.is_numeric and b.is_numeric:
         return True
     return {a, b} <= {KqlType.STRING, KqlType.GUID}
@@ -63,8 +68,10 @@ class ExprCompiler:
         columns: dict[str, KqlType],
         overrides: dict[str, Typed] | None = None,
         order: tuple[exp.Ordered, ...] = (),
+        allow_aggregates: bool = False,
     ):
         self.ctx = ctx
+        self.allow_aggregates = allow_aggregates  # inside summarize: count() * 2, tostring(make_set(x))
         self.columns = columns
         self.overrides = overrides if overrides is not None else {}
         self.order = order  # the input's sort order, for row_number()/prev()/next()
@@ -144,10 +151,25 @@ class ExprCompiler:
             left, right = dynamic.coerce(left, right.type), dynamic.coerce(right, left.type)
             if not _comparable(left.type, right.type):
                 raise self.type_error(f"cannot compare {left.type.value} with {right.type.value} using {op}", node.span)
-            result = COMPARISONS[base](this=left.sql, expression=right.sql)
+            result = self.comparison(base, left, right)
         else:
             raise KqlNotSupported(f"operator {op}", node.span, self.ctx.source)
         return Typed(exp.Not(this=exp.paren(result)) if negated else result, KqlType.BOOL)
+
+    def comparison(self, op: str, left: Typed, right: Typed) -> exp.Expression:
+        """`null == 1` is false and `null == null` is null in Kusto; SQL would say null for both.
+
+        Strings are never null, so string equality stays plain `=` (what Parquet pruning needs).
+        """
+        if op != "==" or strings.is_stringish(left) or strings.is_stringish(right):
+            return COMPARISONS[op](this=left.sql, expression=right.sql)
+        same = exp.NullSafeEQ(this=left.sql, expression=right.sql)
+        if any(side.is_constant and side.value is not None for side in (left, right)):
+            return same
+        both_null = exp.and_(
+            exp.Is(this=left.sql.copy(), expression=exp.null()), exp.Is(this=right.sql.copy(), expression=exp.null())
+        )
+        return exp.Case(ifs=[exp.If(this=both_null, true=exp.null())], default=same)
 
     def lowered(self, t: Typed) -> exp.Expression:
         if t.is_constant and isinstance(t.value, str):
@@ -175,14 +197,28 @@ class ExprCompiler:
             raise self.type_error(f"cannot apply {node.op} to {left.type.value} and {right.type.value}", node.span)
         if left.is_constant and right.is_constant and left.value is not None and right.value is not None:
             folded = fold_arithmetic(node.op, left.value, right.value, result_type)
+            if isinstance(folded, int) and result_type.is_integer:
+                folded = (folded + 2**63) % 2**64 - 2**63  # long arithmetic wraps around
             if folded is not None:
                 return literal(folded, result_type)
         a, b = left.sql, right.sql
         sql: exp.Expression
         if node.op == "/" and left.type is KqlType.TIMESPAN and right.type is KqlType.TIMESPAN:
-            sql = exp.Div(this=epoch_micros(a), expression=exp.cast(epoch_micros(b), sql_type(KqlType.REAL)))
+            sql = exp.Div(
+                this=sql_helpers.epoch_us(a), expression=exp.cast(sql_helpers.epoch_us(b), sql_type(KqlType.REAL))
+            )
         elif node.op == "/" and left.type.is_integer and right.type.is_integer:
             sql = exp.IntDiv(this=a, expression=b)  # Kusto truncates integer division
+        elif result_type is KqlType.TIMESPAN and node.op in ("*", "/"):
+            span, factor = (a, b) if left.type is KqlType.TIMESPAN else (b, a)
+            product = (exp.Mul if node.op == "*" else exp.Div)(
+                this=exp.cast(sql_helpers.epoch_us(span), sql_type(KqlType.REAL)), expression=factor
+            )
+            # Beyond a timespan's range the result is null rather than a failed query.
+            in_range = exp.LT(this=exp.Abs(this=product.copy()), expression=exp.Literal.number(9.2e18))
+            sql = exp.Case(
+                ifs=[exp.If(this=in_range, true=sql_helpers.micros(exp.cast(product, sql_type(KqlType.LONG))))]
+            )
         elif node.op == "%":
             # Kusto's modulo is never negative: 0 <= a % b < abs(b)
             divisor = exp.Abs(this=b)
@@ -199,6 +235,10 @@ class ExprCompiler:
         left = self.compile(node.left)
         if len(node.items) == 1 and self.is_table(node.items[0]):
             return self.in_subquery(node, left)
+        if len(node.items) == 1:
+            only = self.compile(node.items[0])
+            if only.type is KqlType.DYNAMIC and not only.is_constant:
+                return self.in_array(node, left, only)
         items: list[Typed] = []
         for item in node.items:
             typed = self.compile(item)
@@ -219,6 +259,25 @@ class ExprCompiler:
             result = exp.In(this=exp.Lower(this=left.sql), expressions=[self.lowered(i) for i in items])
         else:
             result = exp.In(this=left.sql, expressions=[i.sql for i in items])
+            if not strings.is_stringish(left):  # a null is in no list: false, and !in is true
+                result = exp.Coalesce(this=result, expressions=[exp.false()])
+        return Typed(exp.Not(this=exp.paren(result)) if node.negated else result, KqlType.BOOL)
+
+    def in_array(self, node: ast.InList, left: Typed, array: Typed) -> Typed:
+        """`x in (arr)` where arr is a dynamic array computed at run time (e.g. toscalar(... make_list(x)))."""
+        element_type = KqlType.STRING if left.type in (KqlType.GUID, KqlType.DYNAMIC) else left.type
+        values = exp.cast(dynamic.as_json(array), exp.DataType.build(f"{sql_type(element_type).sql('duckdb')}[]"))
+        needle = dynamic.coerce(left, element_type).sql
+        if node.case_insensitive:
+            values = exp.Anonymous(
+                this="list_transform",
+                expressions=[
+                    values,
+                    exp.Lambda(this=exp.Lower(this=exp.column("v")), expressions=[exp.to_identifier("v")]),
+                ],
+            )
+            needle = exp.Lower(this=needle)
+        result = exp.Coalesce(this=exp.ArrayContains(this=values, expression=needle), expressions=[exp.false()])
         return Typed(exp.Not(this=exp.paren(result)) if node.negated else result, KqlType.BOOL)
 
     def is_table(self, node: ast.Expr) -> bool:
@@ -226,19 +285,25 @@ class ExprCompiler:
             return True
         return isinstance(node, ast.Name) and node.name in self.ctx.relations and node.name not in self.columns
 
-    def subquery(self, node: ast.Expr, lowered: bool = False) -> tuple[exp.Select, KqlType]:
-        """A tabular expression's first column (lower-cased if asked), as a subquery."""
+    def subquery(self, node: ast.Expr) -> tuple[exp.Select, KqlType]:
+        """A tabular expression's first column, as a subquery."""
         from rmmhunt.compiler.tabular import TabularCompiler
 
         tabular = TabularCompiler(self.ctx)
         relation = tabular.compile(tabular.as_tabular(node))
         first, first_type = next(iter(relation.columns.items()))
-        item: exp.Expression = exp.Lower(this=col(first)) if lowered else col(first)
-        return relation.select_from(self.ctx.next_alias(), [item]), first_type
+        return relation.select_from(self.ctx.next_alias(), [col(first)]), first_type
 
     def in_subquery(self, node: ast.InList, left: Typed) -> Typed:
-        """`x in (T)`: membership in the first column of a table."""
-        query, item_type = self.subquery(node.items[0], lowered=node.case_insensitive)
+        """`x in (T)`: membership in the first column of a table; an array column's elements count."""
+        query, item_type = self.subquery(node.items[0])
+        column = query.expressions[0]
+        values: exp.Expression = column.copy()
+        if item_type is KqlType.DYNAMIC and left.type is not KqlType.DYNAMIC:
+            item_type = KqlType.STRING if left.type is KqlType.GUID else left.type
+            array_type = exp.DataType.build(f"{sql_type(item_type).sql('duckdb')}[]")
+            values = exp.Explode(this=exp.cast(dynamic.as_json(Typed(values, KqlType.DYNAMIC)), array_type))
+        column.replace(exp.Lower(this=values) if node.case_insensitive else values)
         left = dynamic.coerce(left, item_type)
         if not _comparable(left.type, item_type):
             raise self.type_error(f"cannot compare {left.type.value} with {item_type.value} in 'in'", node.span)
@@ -271,6 +336,10 @@ class ExprCompiler:
             return udf.call_scalar_function(self, node)
         if node.name in window.WINDOW_FUNCTIONS:
             return window.call_window(self, node)
+        if node.name in ("has_any", "has_all"):
+            return self.has_any_all(node)
+        if self.allow_aggregates and node.name in AGGREGATES:
+            return compile_aggregate(ExprCompiler(self.ctx, self.columns), node)[1]
         if node.name == "toscalar":
             if len(node.args) != 1:
                 raise self.type_error("toscalar() takes one tabular argument", node.span)
@@ -278,37 +347,38 @@ class ExprCompiler:
             return Typed(exp.Subquery(this=query.limit(1, copy=False)), first_type)
         return functions.call_scalar(self, node)
 
+    def has_any_all(self, node: ast.Call) -> Typed:
+        """`x has_any (a, b)` / `has_all`: whole-term matches of any/all needles; arrays flatten.
+
+        https://learn.microsoft.com/en-us/kusto/query/has-anyoperator
+        """
+        text = dynamic.coerce(self.compile(node.args[0]), KqlType.STRING)
+        if not strings.is_stringish(text):
+            raise self.type_error(f"{node.name} needs a string on its left, not {text.type.value}", node.span)
+        if len(node.args) == 2 and self.is_table(node.args[1]):
+            raise KqlNotSupported(f"{node.name} over a table", node.args[1].span, self.ctx.source)
+        needles: list[Typed] = []
+        for item in node.args[1:]:
+            typed = self.compile(item)
+            if typed.type is KqlType.DYNAMIC and typed.is_constant and isinstance(typed.value, list):
+                needles.extend(literal(str(v), KqlType.STRING) for v in _flatten(typed.value))
+            else:
+                needles.append(dynamic.coerce(typed, KqlType.STRING))
+        if not needles:
+            return Typed(exp.false() if node.name == "has_any" else exp.true(), KqlType.BOOL)
+        constants = [n.value for n in needles if n.is_constant and isinstance(n.value, str)]
+        if node.name == "has_any" and len(constants) == len(needles):
+            return Typed(strings.any_term_predicate(text, constants, case_sensitive=False), KqlType.BOOL)
+        predicates = [strings.term_predicate(text, n, case_sensitive=False) for n in needles]
+        combine = exp.or_ if node.name == "has_any" else exp.and_
+        return Typed(exp.paren(combine(*predicates)), KqlType.BOOL)
+
     def member(self, node: ast.Member) -> Typed:
-        """`d.a.b` on a dynamic value (https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/dynamic)."""
-        return self.path(node)
+        """`d.a` on a dynamic value (https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/dynamic)."""
+        return dynamic_functions.member_access(self, node)
 
     def index(self, node: ast.Index) -> Typed:
-        return self.path(node)
-
-    def path(self, node: ast.Expr) -> Typed:
-        """A chain of constant property/index steps becomes one JSON path; a computed key one step."""
-        steps: list[str | int] = []
-        base = node
-        while isinstance(base, ast.Member | ast.Index):
-            if isinstance(base, ast.Member):
-                steps.append(base.name)
-            else:
-                key = self.compile(base.index)
-                if not (key.is_constant and isinstance(key.value, str | int)):
-                    inner = self.compile(base.obj)
-                    self.require_dynamic(inner, base.obj.span)
-                    return dynamic.access(dynamic.access_expression(inner, key), list(reversed(steps)))
-                steps.append(key.value)
-            base = base.obj
-        value = self.compile(base)
-        self.require_dynamic(value, base.span)
-        return dynamic.access(value, list(reversed(steps)))
-
-    def require_dynamic(self, value: Typed, span: Span) -> None:
-        if value.type is not KqlType.DYNAMIC:
-            raise self.type_error(
-                f"property and index access need a dynamic value, not {value.type.value}; use parse_json() first", span
-            )
+        return dynamic_functions.index_access(self, node)
 
 
 _HANDLERS: dict[type, Callable[[ExprCompiler, ast.Expr], Typed]] = {
@@ -374,11 +444,6 @@ def fold_arithmetic(op: str, a: object, b: object, result_type: KqlType) -> obje
     except (ZeroDivisionError, OverflowError, TypeError):
         return None
     return None
-
-
-def epoch_micros(span: exp.Expression) -> exp.Expression:
-    """A timespan as a whole number of microseconds."""
-    return exp.Anonymous(this="epoch_us", expressions=[span])
 
 
 def _flatten(values: list) -> list:

@@ -50,13 +50,10 @@ def term_predicate(
         value = needle.value
         if value == "":
             return exp.true()
-        left = NON_ALNUM if check_left and value[0].isalnum() else None
-        right = NON_ALNUM if check_right and value[-1].isalnum() else None
-        pattern = ("" if case_sensitive else "(?i)") + (f"(?:^|{left})" if left else "") + regex_escape(value)
-        pattern += f"(?:$|{right})" if right else ""
         prefilter = substring_predicate("contains", text, needle, case_sensitive)
-        if left is None and right is None:
-            return prefilter
+        if not (check_left and value[0].isalnum()) and not (check_right and value[-1].isalnum()):
+            return prefilter  # no term boundary to check: a substring test is the whole answer
+        pattern = term_pattern(value, case_sensitive, left=check_left, right=check_right)
         return exp.and_(prefilter, exp.RegexpLike(this=text.sql, expression=exp.Literal.string(pattern)))
     escaped = exp.Anonymous(this="regexp_escape", expressions=[needle.sql])
     parts: list[exp.Expression] = [
@@ -66,6 +63,22 @@ def term_predicate(
     if check_right:
         parts.append(exp.Literal.string(f"(?:$|{NON_ALNUM})"))
     return exp.RegexpLike(this=text.sql, expression=exp.Concat(expressions=parts))
+
+
+def term_pattern(value: str, case_sensitive: bool, *, left: bool = True, right: bool = True) -> str:
+    """The regular expression for `has value`: a term boundary on each (checked) alphanumeric edge."""
+    before = f"(?:^|{NON_ALNUM})" if left and value[:1].isalnum() else ""
+    after = f"(?:$|{NON_ALNUM})" if right and value[-1:].isalnum() else ""
+    return ("" if case_sensitive else "(?i)") + before + regex_escape(value) + after
+
+
+def any_term_predicate(text: Typed, values: list[str], case_sensitive: bool) -> exp.Expression:
+    """has_any over constant needles: one alternation, so the text is scanned once."""
+    if any(v == "" for v in values):
+        return exp.true()
+    alternatives = "|".join(term_pattern(v, True) for v in values)
+    pattern = ("" if case_sensitive else "(?i)") + f"(?:{alternatives})"
+    return exp.RegexpLike(this=text.sql, expression=exp.Literal.string(pattern))
 
 
 def is_stringish(t: Typed) -> bool:

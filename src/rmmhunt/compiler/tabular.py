@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlglot import exp
 
@@ -29,6 +30,17 @@ from rmmhunt.kql.types import KqlType
 
 def aliased(sql: exp.Expression, name: str) -> exp.Alias:
     return exp.Alias(this=sql, alias=ident(name))
+
+
+def _calls_aggregate(node: object) -> bool:
+    """Whether an expression calls an aggregate function anywhere inside it."""
+    if isinstance(node, ast.Call) and node.name in AGGREGATES:
+        return True
+    if isinstance(node, ast.Expr):
+        return any(_calls_aggregate(getattr(node, f)) for f in node.__dataclass_fields__ if f != "span")
+    if isinstance(node, tuple):
+        return any(_calls_aggregate(n) for n in node)
+    return False
 
 
 def _column_names(node: exp.Expression) -> set[str]:
@@ -134,8 +146,7 @@ class TabularCompiler:
                     raise KqlTypeError(
                         f"datatable values must be constants (column {name})", value.span, self.ctx.source
                     )
-                cell = literal("" if typed.value is None and kql_type is KqlType.STRING else typed.value, kql_type)
-                cells.append(cell.sql)
+                cells.append(self.datatable_cell(name, kql_type, typed, value))
             rows.append(exp.Tuple(expressions=cells))
         columns = dict(node.columns)
         if not rows:
@@ -147,6 +158,22 @@ class TabularCompiler:
         )
         items = [aliased(exp.cast(col(n), sql_type(t)), n) for n, t in node.columns]
         return Relation(exp.Select(expressions=items).from_(values, copy=False), columns)
+
+    def datatable_cell(self, column: str, kql_type: KqlType, typed: Typed, node: ast.Expr) -> exp.Expression:
+        """A datatable value as its column's type: numbers widen, anything else must match."""
+        value = typed.value
+        if value is None:
+            return literal("" if kql_type is KqlType.STRING else None, kql_type).sql
+        fits = typed.type == kql_type or (typed.type.is_numeric and kql_type.is_numeric) or kql_type is KqlType.DYNAMIC
+        if not fits:
+            raise KqlTypeError(
+                f"datatable column {column} is {kql_type.value}, but this value is {typed.type.value}",
+                node.span,
+                self.ctx.source,
+            )
+        if kql_type.is_integer and isinstance(value, float):
+            value = int(value)
+        return literal(value, kql_type).sql
 
     def print(self, node: ast.Print) -> Relation:
         scalar = ExprCompiler(self.ctx, {})
@@ -224,12 +251,21 @@ class TabularCompiler:
         unpack: list[tuple[str, str, str]] = []  # (output name, struct column, field)
         for item in op.aggregates:
             call = item.expr
+            if item.names and not (isinstance(call, ast.Call) and call.name in ARG_EXTREMES):
+                raise KqlNotSupported("(A, B) = ... other than arg_max/arg_min", item.span, self.ctx.source)
             if not isinstance(call, ast.Call) or (call.name not in AGGREGATES and call.name not in AGGREGATE_FORMS):
-                raise KqlTypeError(
-                    "summarize needs an aggregate function such as count() or max(x) here",
-                    item.expr.span,
-                    self.ctx.source,
-                )
+                if not _calls_aggregate(call):
+                    raise KqlTypeError(
+                        "summarize needs an aggregate function such as count() or max(x) here",
+                        item.expr.span,
+                        self.ctx.source,
+                    )
+                # an expression over aggregates, such as tostring(make_set(x)) or count() * 2
+                typed = ExprCompiler(self.ctx, relation.columns, allow_aggregates=True).compile(item.expr)
+                name = unique(item.name or self.ctx.namer.next(set(columns)), set(columns))
+                columns[name] = typed.type
+                items.append(aliased(typed.sql, name))
+                continue
             if call.name in ARG_EXTREMES:
                 struct_name = f"_{call.name}{len(unpack)}"
                 fields = self.arg_extreme(scalar, item, relation, columns, struct_name, unpack)
@@ -240,7 +276,8 @@ class TabularCompiler:
                 name = unique(item.name or default_name(spec, single), set(columns))
                 sql = typed.sql
                 if not op.by and spec.empty is not None:
-                    sql = exp.Coalesce(this=sql, expressions=[spec.empty.copy()])
+                    empty = literal(timedelta(0), typed.type).sql if typed.type is KqlType.TIMESPAN else spec.empty
+                    sql = exp.Coalesce(this=sql, expressions=[empty.copy()])
                 columns[name] = typed.type
                 items.append(aliased(sql, name))
         query = self.wrap(relation, items)
@@ -286,6 +323,12 @@ class TabularCompiler:
             typed = scalar.compile(arg)
             default = f"{ARG_EXTREMES[call.name]}_{target_name}_arg{position}"
             picked.append((unique(inferred_name(arg) or default, set(columns) | {p[0] for p in picked}), typed))
+        if item.names:  # (A, B) = arg_max(...) names the output columns in order
+            if len(item.names) > len(picked):
+                raise KqlTypeError(f"{len(item.names)} names for {len(picked)} columns", item.span, self.ctx.source)
+            picked = [(new, typed) for new, (_, typed) in zip(item.names, picked, strict=False)] + picked[
+                len(item.names) :
+            ]
         fields = [f"f{i}" for i in range(len(picked))]
         struct = exp.Struct(
             expressions=[
@@ -300,9 +343,13 @@ class TabularCompiler:
 
     def sort(self, op: ast.Sort, relation: Relation) -> Relation:
         scalar = ExprCompiler(self.ctx, relation.columns)
+        keys = [(scalar.compile(k.expr), k) for k in op.keys]
+        # A constant key orders nothing (and SQL would read a constant as a column position).
         order = [
-            exp.Ordered(this=scalar.compile(k.expr).sql, desc=k.descending, nulls_first=k.nulls_first) for k in op.keys
+            exp.Ordered(this=t.sql, desc=k.descending, nulls_first=k.nulls_first) for t, k in keys if not t.is_constant
         ]
+        if not order:
+            return relation
         query = self.wrap(relation).order_by(*order, copy=False)
         return Relation(query, relation.columns, order=tuple(o.copy() for o in order))
 

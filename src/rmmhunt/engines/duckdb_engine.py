@@ -9,16 +9,22 @@ from sqlglot import exp
 from rmmhunt.compiler import CompiledQuery
 from rmmhunt.compiler.relation import col, ident
 from rmmhunt.compiler.sqltypes import sql_type
-from rmmhunt.errors import RmmhuntError
+from rmmhunt.engines.base import KQL_TYPE_KEY, EngineError, first_line, referenced_tables, with_kql_types
+from rmmhunt.engines.dialects import for_dialect
 from rmmhunt.kql.types import KqlType
 from rmmhunt.schema import default_catalog
 from rmmhunt.store import WorkspaceStore
 
-KQL_TYPE_KEY = b"kql_type"
+__all__ = ["KQL_TYPE_KEY", "DuckDBEngine", "EngineError", "table_view"]
+
+SPILL_DIRECTORY = ".spill"  # in the workspace: where DuckDB writes what does not fit in memory_limit
 
 
-class EngineError(RmmhuntError):
-    pass
+def stored_column(name: str, kql_type: KqlType) -> exp.Expression:
+    """A column as read from Parquet: timespans are stored as whole microseconds."""
+    if kql_type is KqlType.TIMESPAN:
+        return exp.alias_(exp.Anonymous(this="to_microseconds", expressions=[col(name)]), ident(name))
+    return col(name)
 
 
 def table_view(name: str, columns: dict[str, KqlType], files: list[str]) -> exp.Create:
@@ -31,7 +37,7 @@ def table_view(name: str, columns: dict[str, KqlType], files: list[str]) -> exp.
                 exp.EQ(this=exp.column("union_by_name"), expression=exp.true()),
             ],
         )
-        body = exp.select(*[col(c) for c in columns]).from_(exp.Table(this=scan))
+        body = exp.select(*[stored_column(c, t) for c, t in columns.items()]).from_(exp.Table(this=scan))
     else:
         nulls = [exp.alias_(exp.cast(exp.null(), sql_type(t)), ident(c)) for c, t in columns.items()]
         body = exp.select(*nulls).where(exp.false())
@@ -43,25 +49,44 @@ class DuckDBEngine:
     dialect = "duckdb"
 
     def __init__(self, store: WorkspaceStore | None, memory_limit: str | None = None):
-        """Views over the workspace's tables; with no workspace, every catalog table is empty."""
+        """Views over the workspace's tables, made when a query first names them; with no workspace,
+        every catalog table is empty.
+
+        `memory_limit` (DuckDB's setting, such as "2GB") caps the memory DuckDB uses; what does not
+        fit is spilled to the workspace's `.spill` directory.
+        """
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")  # it would print into the command's output
+        # Division by zero gives null rather than failing the whole hunt.
+        self.con.execute("SET error_on_division_by_zero = false")
+        # Workspace files are written once under a new name and never changed, so their footers can be cached.
+        self.con.execute("SET parquet_metadata_cache = true")
         if memory_limit:
-            self.con.execute("SET memory_limit = ?", [memory_limit])
-        tables = store if store is not None else default_catalog()
-        for name in tables.table_names():
-            columns = tables.table_columns(name)
-            assert columns is not None
-            files = [str(p) for p in store.table_files(name)] if store is not None else []
+            try:
+                self.con.execute("SET memory_limit = ?", [memory_limit])
+            except duckdb.Error as exc:
+                raise EngineError(f"duckdb: memory_limit {memory_limit!r}: {first_line(exc)}") from None
+        if store is not None:
+            self.con.execute("SET temp_directory = ?", [str(store.root / SPILL_DIRECTORY)])
+        self.store = store
+        self.tables = store if store is not None else default_catalog()
+        self.views: set[str] = set()
+
+    def register(self, tree: exp.Expression) -> None:
+        for name in referenced_tables(tree) - self.views:
+            columns = self.tables.table_columns(name)
+            if columns is None:
+                continue  # not a table (a subquery's alias): DuckDB names anything unknown
+            files = [str(p) for p in self.store.table_files(name)] if self.store is not None else []
             self.con.execute(table_view(name, columns, files).sql(self.dialect))
+            self.views.add(name)
 
     def execute(self, query: CompiledQuery) -> pa.Table:
+        tree = for_dialect(query.tree, self.dialect)
         try:
-            result = self.con.sql(query.sql(self.dialect)).to_arrow_table()
+            self.register(tree)
+            result = self.con.sql(tree.sql(self.dialect)).to_arrow_table()
         except duckdb.Error as exc:
-            raise EngineError(f"the engine failed to run the query: {str(exc).splitlines()[0]}") from None
-        fields = [
-            field.with_metadata({KQL_TYPE_KEY: kql_type.value.encode()})
-            for field, kql_type in zip(result.schema, query.columns.values(), strict=True)
-        ]
-        return pa.Table.from_arrays(result.columns, schema=pa.schema(fields))
+            raise EngineError(f"the engine failed to run the query: {first_line(exc)}") from None
+        return with_kql_types(result, query.columns)

@@ -99,6 +99,7 @@ class Assignment:
     name: str | None
     expr: Expr
     span: Span
+    names: tuple[str, ...] = ()  # `(A, B) = arg_max(...)`: one name per output column
 
 
 # ---------------------------------------------------------------- tabular expressions
@@ -282,7 +283,7 @@ class UnionOp(Operator):
 
 @dataclass(frozen=True, slots=True)
 class MvExpandItem:
-    name: str
+    name: str | None  # None: named after the expression (`mv-expand parse_json(x)` expands into x)
     expr: Expr
     to_type: KqlType | None
 

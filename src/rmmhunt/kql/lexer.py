@@ -92,7 +92,8 @@ TIMESPAN_UNITS: dict[str, Decimal] = {
     **dict.fromkeys(("tick", "ticks"), Decimal("0.1")),
 }
 
-_WS_OR_COMMENT = re.compile(r"(?:\s+|//[^\n]*)+")
+# Zero-width spaces and BOMs pasted from web pages count as white space.
+_WS_OR_COMMENT = re.compile(r"(?:[\s\u200b\ufeff]+|//[^\n]*)+")
 _NUMBER = re.compile(r"(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
 _HEX = re.compile(r"0[xX][0-9a-fA-F]+")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -217,11 +218,17 @@ class Lexer:
         if unit and unit.group().lower() in TIMESPAN_UNITS:
             self.pos = unit.end()
             micros = round(Decimal(text) * TIMESPAN_UNITS[unit.group().lower()])
-            return Token(T.TIMESPAN, src[start : self.pos], Span(start, self.pos), timedelta(microseconds=micros))
+            try:
+                value = timedelta(microseconds=micros)
+            except OverflowError:
+                raise self.error("timespan literal out of range", start, self.pos) from None
+            return Token(T.TIMESPAN, src[start : self.pos], Span(start, self.pos), value)
         if unit:
             raise self.error(f"unknown timespan unit {unit.group()!r}", unit.start(), unit.end())
         if any(c in text for c in ".eE"):
             return Token(T.REAL, text, Span(start, self.pos), float(text))
+        if int(text) >= 2**63:
+            raise self.error("integer literal out of range for long", start, self.pos)
         return Token(T.INT, text, Span(start, self.pos), int(text))
 
 

@@ -162,7 +162,7 @@ class Parser:
             self.advance()
             part = self.advance()
             name, span = f"{name}-{part.text}", span.to(part.span)
-        return name.lower(), span
+        return name, span
 
     # ------------------------------------------------------------ statements
 
@@ -249,8 +249,12 @@ class Parser:
 
     def _starts_tabular(self) -> bool:
         tok, nxt = self.tok, self.peek()
+        if tok.is_op("("):  # `(T | where ...)`
+            return nxt.kind is T.IDENT and self.peek(2).is_op("|")
         if tok.kind is not T.IDENT:
             return False
+        if tok.text in ("externaldata", "find", "search", "evaluate"):
+            return True
         if tok.text in ("datatable", "print", "union", "range"):
             return True
         return nxt.is_op("|")
@@ -380,12 +384,16 @@ class Parser:
         return ast.Datatable(start.span.to(end.span), tuple(columns), tuple(values))
 
     def parse_operator(self) -> ast.Operator:
-        name, span = self.glued_word()
+        spelled, span = self.glued_word()
+        name = spelled.lower()
         method = self.OPERATORS.get(name)
         if method is None:
             if name in KNOWN_UNSUPPORTED_OPERATORS:
                 raise KqlNotSupported(name, span, self.source)
-            raise KqlSyntaxError(f"unknown tabular operator {name!r}", span, self.source)
+            hint = ""
+            if self.binary_operator() is not None:  # `| Sha1 in (...)`: a filter without its `where`
+                hint = f"; a filter needs 'where': | where {spelled} ..."
+            raise KqlSyntaxError(f"unknown tabular operator {spelled!r}{hint}", span, self.source)
         return method(self, span)
 
     def _end(self) -> Span:
@@ -547,12 +555,7 @@ class Parser:
                 if to_type is None:
                     raise self.error(f"unknown type {type_tok.text!r}", type_tok)
                 self.expect_op(")")
-            inferred = name or (expr.name if isinstance(expr, ast.Name) else None)
-            if inferred is None:
-                raise KqlSyntaxError(
-                    "mv-expand of an expression needs a name: Name = expression", expr.span, self.source
-                )
-            items.append(ast.MvExpandItem(inferred, expr, to_type))
+            items.append(ast.MvExpandItem(name, expr, to_type))
             if not self.accept_op(","):
                 break
         limit = self.parse_expr() if self.accept_word("limit") else None
@@ -703,6 +706,15 @@ class Parser:
 
     def assignment(self) -> ast.Assignment:
         start = self.tok
+        if start.is_op("(") and self._is_tuple_assignment():
+            self.advance()
+            names = [self.identifier()[0]]
+            while self.accept_op(","):
+                names.append(self.identifier()[0])
+            self.expect_op(")")
+            self.expect_op("=")
+            expr = self.parse_expr()
+            return ast.Assignment(None, expr, start.span.to(expr.span), tuple(names))
         if (start.kind is T.IDENT or start.is_op("[")) and self._is_named_assignment():
             name, _ = self.identifier()
             self.expect_op("=")
@@ -710,6 +722,13 @@ class Parser:
             return ast.Assignment(name, expr, start.span.to(expr.span))
         expr = self.parse_expr()
         return ast.Assignment(None, expr, expr.span)
+
+    def _is_tuple_assignment(self) -> bool:
+        """`(A, B) = ...`: names separated by commas, a closing parenthesis, then `=`."""
+        j = self.i + 1
+        while self.tokens[j].kind is T.IDENT and self.tokens[j + 1].is_op(","):
+            j += 2
+        return self.tokens[j].kind is T.IDENT and self.tokens[j + 1].is_op(")") and self.tokens[j + 2].is_op("=")
 
     def _is_named_assignment(self) -> bool:
         if self.tok.kind is T.IDENT:
@@ -937,8 +956,9 @@ class Parser:
             if tok.text in ("timespan", "time"):
                 return ast.Literal(tok.span, parse_timespan_literal(raw), KqlType.TIMESPAN)
             return ast.Literal(tok.span, parse_guid_literal(raw), KqlType.GUID)
-        except ValueError as exc:
-            raise KqlSyntaxError(f"invalid {tok.text} literal {raw!r}: {exc}", tok.span, self.source) from None
+        except (ValueError, OverflowError, KqlSyntaxError) as exc:
+            reason = exc.message if isinstance(exc, KqlSyntaxError) else exc
+            raise KqlSyntaxError(f"invalid {tok.text} literal {raw!r}: {reason}", tok.span, self.source) from None
 
     def parse_dynamic(self) -> ast.Expr:
         start = self.advance()
@@ -1019,14 +1039,18 @@ def parse_dynamic_literal(raw: str) -> object:
     text = raw.strip()
     if not text:
         raise ValueError("empty")
+    text = re.sub(r'("(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\')|//[^\n]*', lambda m: m.group(1) or "", text)  # comments
     converted = re.sub(r"'((?:[^'\\]|\\.)*)'", lambda m: json.dumps(m.group(1).replace("\\'", "'")), text)
     converted = re.sub(r",\s*([\]}])", r"\1", converted)  # Kusto tolerates a trailing comma
     try:
         return json.loads(converted)
-    except json.JSONDecodeError as exc:
-        raise ValueError(str(exc)) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValueError(str(exc) if isinstance(exc, json.JSONDecodeError) else "nested too deeply") from None
 
 
 def parse(source: str) -> ast.Query:
     """Parse a whole query: `let` statements and one tabular expression."""
-    return Parser(source).parse_query()
+    try:
+        return Parser(source).parse_query()
+    except RecursionError:
+        raise KqlSyntaxError("the query nests too deeply to parse", None, source) from None

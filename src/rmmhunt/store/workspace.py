@@ -1,46 +1,34 @@
-"""Workspace layout and writes.
+"""Workspace layout, reading and writing.
 
     WS/rmmhunt-workspace.json                     marker and format version
     WS/tables/<Table>/schema.json                 column -> KQL type (catalog columns, then extras)
-    WS/tables/<Table>/day=YYYY-MM-DD/<id>.parquet rows of one UTC day, sorted by Timestamp
+    WS/tables/<Table>/day=YYYY-MM-DD/<id>.parquet rows of one UTC day, sorted by Timestamp per row group
+                                                  (day=unknown: tables or rows without a Timestamp)
+    WS/manifest/<sha256>.json                     one per ingested source file (see manifest.py)
+    WS/quarantine/<id>.parquet                    records ingest set aside (see quarantine.py)
+    WS/.staging/<id>/                             transactions in progress (see transaction.py)
+    WS/.lock                                      held by the one process writing
 
-Every file is written under a temporary name and renamed into place, so a reader never sees half a file.
+Every change is a transaction: a reader or a crash never leaves half of one behind.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from rmmhunt.compiler.sqltypes import arrow_type, kql_type_of_arrow
-from rmmhunt.errors import RmmhuntError
 from rmmhunt.kql.types import KqlType
 from rmmhunt.schema import Catalog, default_catalog
+from rmmhunt.store.tables import TableWriter
+from rmmhunt.store.transaction import STAGING, Transaction, WorkspaceError, recover, workspace_lock, write_atomically
 
 MARKER = "rmmhunt-workspace.json"
 FORMAT_VERSION = 1
-TIME_COLUMN = "Timestamp"
-
-
-class WorkspaceError(RmmhuntError):
-    pass
-
-
-def _write_atomically(path: Path, write: callable) -> None:  # type: ignore[valid-type]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 class WorkspaceStore:
@@ -56,8 +44,15 @@ class WorkspaceStore:
                     f"{self.root}: not an rmmhunt workspace (no {MARKER}); create one with "
                     "`rmmhunt ingest --into` or `rmmhunt demo`"
                 )
+            if self.root.exists() and not self.root.is_dir():
+                raise WorkspaceError(f"{self.root}: not a directory")
             self.root.mkdir(parents=True, exist_ok=True)
-            _write_atomically(marker, lambda p: p.write_text(json.dumps({"format": FORMAT_VERSION}) + "\n"))
+            write_atomically(marker, lambda p: p.write_text(json.dumps({"format": FORMAT_VERSION}) + "\n"))
+        if (self.root / STAGING).is_dir():
+            # A crashed writer left a transaction: finish or drop it now, unless a writer is running.
+            with workspace_lock(self.root, required=False) as locked:
+                if locked:
+                    recover(self.root)
 
     @property
     def tables_dir(self) -> Path:
@@ -86,57 +81,29 @@ class WorkspaceStore:
 
     # ------------------------------------------------------------ writing
 
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock (after finishing or dropping what a crashed writer left)."""
+        with workspace_lock(self.root, required=True):
+            recover(self.root)
+            yield
+
+    def transaction(self) -> Transaction:
+        """A new transaction; call within `writing()`."""
+        return Transaction(self.root)
+
     def write(self, name: str, table: pa.Table) -> int:
-        """Store rows of one table, coerced to its schema; returns the number of rows written."""
-        columns = self._merge_schema(name, table.schema)
-        coerced = conform(table, columns)
-        for day, rows in split_by_day(coerced):
-            path = self.tables_dir / name / f"day={day}" / f"{uuid.uuid4().hex}.parquet"
-            _write_atomically(
-                path, lambda p, rows=rows: pq.write_table(rows, p, compression="zstd", row_group_size=1_000_000)
-            )
-        return coerced.num_rows
-
-    def _merge_schema(self, name: str, incoming: pa.Schema) -> dict[str, KqlType]:
-        known = self.table_columns(name)
-        if known is None:
+        """Store rows of one table, coerced to its schema, in one transaction; returns the number of rows."""
+        if self.table_columns(name) is None:
             raise WorkspaceError(f"unknown table {name!r}: not in the Defender schema catalog")
-        merged = dict(known)
-        for field in incoming:
-            if field.name not in merged:
-                merged[field.name] = kql_type_of_arrow(field.type)
-        if TIME_COLUMN not in merged:
-            raise WorkspaceError(f"table {name!r} has no {TIME_COLUMN} column to partition by")
-        schema_file = self.tables_dir / name / "schema.json"
-        _write_atomically(
-            schema_file, lambda p: p.write_text(json.dumps({c: t.value for c, t in merged.items()}, indent=2) + "\n")
-        )
-        return merged
-
-
-def conform(table: pa.Table, columns: dict[str, KqlType]) -> pa.Table:
-    """Columns in schema order and storage type; absent ones null; strings never null (Kusto has no null string)."""
-    arrays = []
-    for name, kql_type in columns.items():
-        target = arrow_type(kql_type)
-        if name in table.column_names:
-            array = table.column(name)
-            if array.type != target:
-                array = array.cast(target)
-        else:
-            array = pa.nulls(table.num_rows, target)
-        if kql_type is KqlType.STRING:
-            array = pc.fill_null(array, "")
-        arrays.append(array)
-    return pa.table(arrays, schema=pa.schema([pa.field(n, arrow_type(t)) for n, t in columns.items()]))
-
-
-def split_by_day(table: pa.Table) -> Iterator[tuple[str, pa.Table]]:
-    """Rows grouped by the UTC day of their Timestamp, each group sorted by Timestamp."""
-    if table.num_rows == 0:
-        return
-    ordered = table.sort_by(TIME_COLUMN)
-    days = pc.strftime(ordered.column(TIME_COLUMN), format="%Y-%m-%d")
-    days = pc.fill_null(days, "unknown")
-    for day in pc.unique(days).to_pylist():
-        yield day, ordered.filter(pc.equal(days, day))
+        with self.writing():
+            transaction = self.transaction()
+            try:
+                writer = TableWriter(self, transaction)
+                writer.write(name, table)
+                writer.close()
+            except BaseException:
+                transaction.abort()
+                raise
+            transaction.commit()
+        return table.num_rows

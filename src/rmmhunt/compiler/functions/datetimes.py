@@ -1,0 +1,442 @@
+"""Datetime and timespan functions: now, ago, bin, datetime_add, format_datetime, ...
+
+References: https://learn.microsoft.com/en-us/kusto/query/<name>-function. A datetime is a naive
+UTC TIMESTAMP in SQL (microseconds), a timespan an INTERVAL. Kusto's weeks start on Sunday.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from rmmhunt.compiler.context import Typed
+from rmmhunt.compiler.functions import sql
+from rmmhunt.compiler.functions.convert import datetime_of, number_of, real_of, timespan_of
+from rmmhunt.compiler.functions.registry import (
+    INTEGERS,
+    NUMBERS,
+    all_constant,
+    constant_string,
+    expect,
+    fail,
+    function,
+)
+from rmmhunt.compiler.functions.sql import Ref, case, n, s
+from rmmhunt.compiler.literals import interval, literal
+from rmmhunt.kql import ast
+from rmmhunt.kql.errors import KqlNotSupported, KqlTypeError
+from rmmhunt.kql.types import KqlType
+
+if TYPE_CHECKING:
+    from rmmhunt.compiler.scalar import ExprCompiler
+
+
+def datetime_arg(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed) -> exp.Expression:
+    expect(compiler, node, position, arg, KqlType.DATETIME)
+    return datetime_of(compiler, arg)
+
+
+def int_arg(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed) -> exp.Expression:
+    expect(compiler, node, position, arg, *INTEGERS)
+    return number_of(compiler, arg, KqlType.LONG)
+
+
+def add_unit(value: exp.Expression, amount: exp.Expression, unit: str) -> exp.Expression:
+    """value + amount units (calendar-aware for MONTH and YEAR: the day clamps to the month's end)."""
+    return exp.DateAdd(this=value, expression=amount, unit=exp.var(unit))
+
+
+def start_of_day(value: exp.Expression) -> exp.Expression:
+    return exp.TimestampTrunc(this=value, unit=exp.var("DAY"))
+
+
+def day_of_week(value: exp.Expression) -> exp.Expression:
+    """Days since the preceding Sunday, 0..6 (1970-01-01 was a Thursday)."""
+    shifted = sql.add(sql.days_since_epoch(value), n(4))
+    return sql.mod(sql.add(sql.mod(shifted, n(7)), n(7)), n(7))
+
+
+def week_number(value: exp.Expression) -> exp.Expression:
+    """Sunday-started weeks since the week of 1970-01-01."""
+    shifted = sql.add(sql.days_since_epoch(value), n(4))
+    return sql.bigint(exp.Floor(this=exp.Div(this=sql.double(shifted), expression=n(7))))
+
+
+# ---------------------------------------------------------------- now, ago
+
+
+def _offset_now(compiler: ExprCompiler, node: ast.Call, offset: Typed, sign: int) -> Typed:
+    expect(compiler, node, 0, offset, KqlType.TIMESPAN)
+    now = compiler.ctx.now
+    if offset.is_constant:
+        if offset.value is None:
+            return literal(None, KqlType.DATETIME)
+        assert isinstance(offset.value, timedelta)
+        return literal(now + sign * offset.value, KqlType.DATETIME)
+    node_type = exp.Add if sign > 0 else exp.Sub
+    span = timespan_of(compiler, offset)
+    return Typed(sql.paren(node_type(this=literal(now, KqlType.DATETIME).sql, expression=span)), KqlType.DATETIME)
+
+
+@function("now", args=(0, 1))
+def _now(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """One instant for the whole query (https://learn.microsoft.com/en-us/kusto/query/now-function)."""
+    if not args:
+        return literal(compiler.ctx.now, KqlType.DATETIME)
+    return _offset_now(compiler, node, args[0], +1)
+
+
+@function("ago", args=1)
+def _ago(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/ago-function"""
+    return _offset_now(compiler, node, args[0], -1)
+
+
+# ---------------------------------------------------------------- bin
+
+
+def _positive(size: Typed) -> bool | None:
+    """Whether a constant bin size is usable (None: not a constant)."""
+    if not size.is_constant:
+        return None
+    value = size.value
+    if isinstance(value, timedelta):
+        return value > timedelta(0)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+@function("bin", "floor", args=2)
+def _bin(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Rounds down to a multiple of the bin size; a null, zero or negative size gives null.
+
+    Datetime bins are aligned to 0001-01-01. https://learn.microsoft.com/en-us/kusto/query/bin-function
+    """
+    value, size = args
+    if value.type in (KqlType.DATETIME, KqlType.TIMESPAN):
+        expect(compiler, node, 1, size, KqlType.TIMESPAN)
+        result_type = value.type
+        if _positive(size) is False:
+            return literal(None, result_type)
+        span = timespan_of(compiler, size)
+        if value.type is KqlType.DATETIME and size.is_constant:
+            origin = literal(datetime(1, 1, 1), KqlType.DATETIME).sql
+            assert isinstance(size.value, timedelta)
+            bucket = sql.anon("time_bucket", interval(size.value), value.sql, origin)
+            return Typed(bucket, KqlType.DATETIME)
+
+        def binned(width: Ref) -> exp.Expression:
+            shift = sql.epoch_offset_0001() if value.type is KqlType.DATETIME else n(0)
+            micros = sql.add(sql.epoch_us(value.sql), shift)
+            whole = sql.bigint(exp.Floor(this=exp.Div(this=sql.double(micros), expression=sql.double(width()))))
+            floored = sql.sub(sql.mul(whole, width()), shift.copy())
+            result = sql.micros(floored)
+            if value.type is KqlType.DATETIME:
+                result = exp.UnixToTime(this=floored.copy(), scale=exp.UnixToTime.MICROS)
+            return case((exp.GT(this=width(), expression=n(0)), result))
+
+        return Typed(sql.bind(compiler, sql.epoch_us(span), binned), result_type)
+    expect(compiler, node, 0, value, *NUMBERS)
+    expect(compiler, node, 1, size, *NUMBERS)
+    kinds = {value.type, size.type}
+    result_type = (
+        KqlType.REAL
+        if kinds & {KqlType.REAL, KqlType.DYNAMIC}
+        else KqlType.DECIMAL
+        if KqlType.DECIMAL in kinds
+        else KqlType.LONG
+    )
+    if _positive(size) is False:
+        return literal(None, result_type)
+    if result_type is KqlType.LONG:
+        v, w = number_of(compiler, value, KqlType.LONG), number_of(compiler, size, KqlType.LONG)
+
+        def integral(width: Ref) -> exp.Expression:
+            def floored(x: Ref) -> exp.Expression:
+                remainder = sql.mod(sql.add(sql.mod(x(), width()), width()), width())
+                return sql.sub(x(), remainder)
+
+            result = sql.bind(compiler, v, floored)
+            return result if _positive(size) else case((exp.GT(this=width(), expression=n(0)), result))
+
+        return Typed(sql.bigint(sql.bind(compiler, w, integral)), KqlType.LONG)
+    v = real_of(compiler, value) if result_type is KqlType.REAL else value.sql
+    w = real_of(compiler, size) if result_type is KqlType.REAL else size.sql
+
+    def fractional(width: Ref) -> exp.Expression:
+        result = sql.mul(exp.Floor(this=exp.Div(this=v, expression=width())), width())
+        result = sql.cast(result, result_type)
+        return result if _positive(size) else case((exp.GT(this=width(), expression=n(0)), result))
+
+    return Typed(sql.bind(compiler, w, fractional), result_type)
+
+
+# ---------------------------------------------------------------- arithmetic on dates
+
+_PERIODS = {
+    "year": ("YEAR", 1),
+    "quarter": ("MONTH", 3),
+    "month": ("MONTH", 1),
+    "week": ("DAY", 7),
+    "day": ("DAY", 1),
+    "hour": ("HOUR", 1),
+    "minute": ("MINUTE", 1),
+    "second": ("SECOND", 1),
+    "millisecond": ("MILLISECOND", 1),
+    "microsecond": ("MICROSECOND", 1),
+    "nanosecond": ("MICROSECOND", 1),
+}
+
+
+def _period(compiler: ExprCompiler, node: ast.Call, arg: Typed) -> str:
+    period = constant_string(compiler, node, 0, arg, "period").lower()
+    if period not in _PERIODS:
+        raise fail(compiler, node, 0, f"unknown period {period!r}; expected one of {', '.join(_PERIODS)}")
+    return period
+
+
+@function("datetime_add", args=3)
+def _datetime_add(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/datetime-add-function"""
+    period = _period(compiler, node, args[0])
+    amount = int_arg(compiler, node, 1, args[1])
+    value = datetime_arg(compiler, node, 2, args[2])
+    unit, factor = _PERIODS[period]
+    if period == "nanosecond":
+        amount = sql.intdiv(amount, n(1000))
+    elif factor != 1:
+        amount = sql.mul(amount, n(factor))
+    return Typed(add_unit(value, amount, unit), KqlType.DATETIME)
+
+
+@function("datetime_diff", args=3)
+def _datetime_diff(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Period boundaries crossed from the second datetime to the first (weeks start on Sunday).
+
+    https://learn.microsoft.com/en-us/kusto/query/datetime-diff-function
+    """
+    period = _period(compiler, node, args[0])
+    later = datetime_arg(compiler, node, 1, args[1])
+    earlier = datetime_arg(compiler, node, 2, args[2])
+    if period == "week":
+        return Typed(sql.sub(week_number(later), week_number(earlier)), KqlType.LONG)
+    unit = {"nanosecond": "MICROSECOND"}.get(period, period.upper())
+    diff = sql.bigint(exp.DateDiff(this=later, expression=earlier, unit=exp.var(unit)))
+    if period == "nanosecond":
+        diff = sql.mul(diff, n(1000))
+    return Typed(diff, KqlType.LONG)
+
+
+def _offset(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> exp.Expression | None:
+    if len(args) < 2:
+        return None
+    return int_arg(compiler, node, 1, args[1])
+
+
+@function("startofday", args=(1, 2))
+def _startofday(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/startofday-function"""
+    start = start_of_day(datetime_arg(compiler, node, 0, args[0]))
+    offset = _offset(compiler, node, args)
+    return Typed(start if offset is None else add_unit(start, offset, "DAY"), KqlType.DATETIME)
+
+
+@function("endofday", args=(1, 2))
+def _endofday(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The last instant of the day (https://learn.microsoft.com/en-us/kusto/query/endofday-function)."""
+    start = start_of_day(datetime_arg(compiler, node, 0, args[0]))
+    offset = _offset(compiler, node, args)
+    days = n(1) if offset is None else sql.add(offset, n(1))
+    return Typed(add_unit(add_unit(start, days, "DAY"), n(-1), "MICROSECOND"), KqlType.DATETIME)
+
+
+@function("startofweek", args=(1, 2))
+def _startofweek(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The preceding Sunday, midnight (https://learn.microsoft.com/en-us/kusto/query/startofweek-function)."""
+    value = datetime_arg(compiler, node, 0, args[0])
+    offset = _offset(compiler, node, args)
+
+    def body(d: Ref) -> exp.Expression:
+        days = exp.Neg(this=day_of_week(d()))
+        if offset is not None:
+            days = sql.add(days, sql.mul(offset, n(7)))
+        return add_unit(start_of_day(d()), days, "DAY")
+
+    return Typed(sql.bind(compiler, value, body), KqlType.DATETIME)
+
+
+@function("dayofweek", args=1)
+def _dayofweek(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Whole days since the preceding Sunday, as a timespan (https://learn.microsoft.com/en-us/kusto/query/day-of-week-function)."""
+    value = datetime_arg(compiler, node, 0, args[0])
+    if args[0].is_constant and isinstance(args[0].value, datetime):
+        return literal(timedelta(days=(args[0].value.weekday() + 1) % 7), KqlType.TIMESPAN)
+    return Typed(exp.Interval(this=day_of_week(value), unit=exp.var("DAY")), KqlType.TIMESPAN)
+
+
+@function("hourofday", args=1)
+def _hourofday(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/hour-of-day-function"""
+    value = datetime_arg(compiler, node, 0, args[0])
+    return Typed(sql.cast(exp.Hour(this=value), KqlType.INT), KqlType.INT)
+
+
+@function("make_datetime", args=(3, 6))
+def _make_datetime(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Null for an invalid date; seconds keep their fraction (https://learn.microsoft.com/en-us/kusto/query/make-datetime-function)."""
+    if len(args) == 4:
+        raise KqlTypeError("make_datetime() takes 3, 5 or 6 arguments, not 4", node.span, compiler.ctx.source)
+    parts = [int_arg(compiler, node, i, a) for i, a in enumerate(args[:5])]
+    while len(parts) < 5:
+        parts.append(n(0))
+    if len(args) == 6:
+        expect(compiler, node, 5, args[5], *NUMBERS)
+        # Kusto truncates below the tick; DuckDB's make_timestamp would round to the microsecond.
+        micros = exp.Floor(this=sql.mul(real_of(compiler, args[5]), n(1_000_000)))
+        seconds = exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+    else:
+        seconds = n(0)
+    if all_constant(args):
+        try:
+            whole = [int(a.value) for a in args[:5]]  # type: ignore[call-overload]
+            whole += [0] * (5 - len(whole))
+            second = float(args[5].value) if len(args) == 6 else 0.0  # type: ignore[arg-type]
+            made = datetime(*whole) + timedelta(microseconds=int(second * 1_000_000))  # type: ignore[misc]
+            return literal(made, KqlType.DATETIME)
+        except (TypeError, ValueError, OverflowError):
+            return literal(None, KqlType.DATETIME)
+    made_sql = exp.TimestampFromParts(
+        year=parts[0], month=parts[1], day=parts[2], hour=parts[3], min=parts[4], sec=seconds
+    )
+    return Typed(exp.Try(this=made_sql), KqlType.DATETIME)
+
+
+def _from_unix(value: exp.Expression, scale: int) -> exp.Expression:
+    micros = sql.bigint(exp.Round(this=sql.mul(value, n(scale))))
+    return exp.Try(this=exp.UnixToTime(this=micros, scale=exp.UnixToTime.MICROS))
+
+
+@function("unixtime_seconds_todatetime", args=1)
+def _unixtime_seconds(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/unixtime-seconds-todatetime-function"""
+    expect(compiler, node, 0, args[0], *NUMBERS)
+    return Typed(_from_unix(real_of(compiler, args[0]), 1_000_000), KqlType.DATETIME)
+
+
+@function("unixtime_milliseconds_todatetime", args=1)
+def _unixtime_milliseconds(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/unixtime-milliseconds-todatetime-function"""
+    expect(compiler, node, 0, args[0], *NUMBERS)
+    return Typed(_from_unix(real_of(compiler, args[0]), 1_000), KqlType.DATETIME)
+
+
+# ---------------------------------------------------------------- formatting
+
+_DELIMITERS = frozenset(" /-:,._[]")
+_DATETIME_ELEMENTS = {
+    "d": "%-d", "dd": "%d", "h": "%-I", "hh": "%I", "H": "%-H", "HH": "%H", "m": "%-M", "mm": "%M",
+    "M": "%-m", "MM": "%m", "s": "%-S", "ss": "%S", "y": "%-y", "yy": "%y", "yyyy": "%Y", "tt": "%p",
+}  # fmt: skip
+_DATETIME_RUNS = {"d": 2, "h": 2, "H": 2, "m": 2, "M": 2, "s": 2, "y": 4, "t": 2, "f": 7, "F": 7}
+_TIMESPAN_RUNS = {"d": 8, "h": 2, "H": 2, "m": 2, "s": 2, "f": 7, "F": 7}
+
+
+def _elements(compiler: ExprCompiler, node: ast.Call, fmt: str, runs: dict[str, int]) -> list[str]:
+    """A format split into elements (runs of one letter, longest first) and delimiters."""
+    out: list[str] = []
+    i = 0
+    while i < len(fmt):
+        char = fmt[i]
+        if char in _DELIMITERS:
+            out.append(char)
+            i += 1
+            continue
+        longest = runs.get(char)
+        if longest is None:
+            raise KqlNotSupported(f"{node.name} format element {char!r}", node.args[1].span, compiler.ctx.source)
+        end = i
+        while end < len(fmt) and fmt[end] == char:
+            end += 1
+        run = end - i
+        while run:
+            take = min(run, longest)
+            out.append(char * take)
+            run -= take
+        i = end
+    for element in out:
+        if element in ("t", "yyy"):
+            raise KqlNotSupported(f"{node.name} format element {element!r}", node.args[1].span, compiler.ctx.source)
+    return out
+
+
+def _fraction(digits6: exp.Expression, element: str) -> exp.Expression:
+    """`f...` is the first n digits of the fraction; `F...` the same, or nothing when they are all zero."""
+    width = len(element)
+    digits = exp.Substring(this=digits6, start=n(1), length=n(min(width, 6)))
+    if width == 7:
+        digits = sql.concat(digits, s("0"))
+    if element[0] == "f":
+        return digits
+    return case((sql.eq(digits, s("0" * width)), s("")), default=digits.copy())
+
+
+@function("format_datetime", args=2)
+def _format_datetime(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/format-datetime-function"""
+    value = datetime_arg(compiler, node, 0, args[0])
+    fmt = constant_string(compiler, node, 1, args[1], "format")
+    if not fmt:
+        raise fail(compiler, node, 1, "the format must not be empty")
+    elements = _elements(compiler, node, fmt, _DATETIME_RUNS)
+
+    def body(d: Ref) -> exp.Expression:
+        pieces: list[exp.Expression] = []
+        plain: list[str] = []
+        for element in [*elements, ""]:
+            if element and element[0] not in "fF":
+                plain.append(_DATETIME_ELEMENTS.get(element, element))
+                continue
+            if plain:
+                pieces.append(exp.TimeToStr(this=d(), format=s("".join(plain))))
+                plain.clear()
+            if element:
+                pieces.append(_fraction(exp.TimeToStr(this=d(), format=s("%f")), element))
+        return sql.concat(*pieces)
+
+    return Typed(sql.coalesce(sql.bind(compiler, value, body), s("")), KqlType.STRING)
+
+
+@function("format_timespan", args=2)
+def _format_timespan(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/format-timespan-function"""
+    expect(compiler, node, 0, args[0], KqlType.TIMESPAN)
+    value = timespan_of(compiler, args[0])
+    fmt = constant_string(compiler, node, 1, args[1], "format")
+    if not fmt:
+        raise fail(compiler, node, 1, "the format must not be empty")
+    elements = _elements(compiler, node, fmt, _TIMESPAN_RUNS)
+
+    def body(us: Ref) -> exp.Expression:
+        def part(divisor: int, modulo: int | None) -> exp.Expression:
+            whole = sql.intdiv(us(), n(divisor))
+            return sql.mod(whole, n(modulo)) if modulo else whole
+
+        pieces: list[exp.Expression] = []
+        for element in elements:
+            letter = element[0]
+            if letter == "d":
+                pieces.append(sql.zero_pad(part(sql.MICROS_PER_DAY, None), len(element)))
+            elif letter in "hH":
+                pieces.append(sql.zero_pad(part(3_600_000_000, 24), len(element)))
+            elif letter == "m":
+                pieces.append(sql.zero_pad(part(60_000_000, 60), len(element)))
+            elif letter == "s":
+                pieces.append(sql.zero_pad(part(1_000_000, 60), len(element)))
+            elif letter in "fF":
+                pieces.append(_fraction(sql.lpad(sql.text(part(1, 1_000_000)), 6), element))
+            else:
+                pieces.append(s(element))
+        return sql.concat(*pieces)
+
+    return Typed(sql.coalesce(sql.bind(compiler, exp.Abs(this=sql.epoch_us(value)), body), s("")), KqlType.STRING)

@@ -1,0 +1,399 @@
+"""Functions on dynamic values, and property and index access (`d.a`, `d['a']`, `d[0]`).
+
+In SQL a dynamic value is JSON (literals, stored columns), JSON text, or a LIST/STRUCT (results
+of make_set, make_list ...): every function here reads its arguments through a cast to JSON and
+returns JSON. Elements are compared by their JSON text, so `1` and `"1"` differ, as in Kusto.
+References: https://learn.microsoft.com/en-us/kusto/query/<name>-function and
+https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/dynamic.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from rmmhunt.compiler.context import Typed
+from rmmhunt.compiler.functions import sql
+from rmmhunt.compiler.functions.convert import json_of, number_of, py_json, string_of
+from rmmhunt.compiler.functions.registry import INTEGERS, STRINGS, all_constant, expect, function
+from rmmhunt.compiler.functions.sql import Ref, case, n, s
+from rmmhunt.compiler.literals import literal
+from rmmhunt.kql import ast
+from rmmhunt.kql.errors import KqlTypeError
+from rmmhunt.kql.types import KqlType
+
+if TYPE_CHECKING:
+    from rmmhunt.compiler.scalar import ExprCompiler
+
+
+def _dynamic(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed) -> exp.Expression:
+    expect(compiler, node, position, arg, KqlType.DYNAMIC)
+    return sql.as_json(arg.sql)
+
+
+def _list(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed) -> exp.Expression:
+    """An array argument as a list of JSON elements (NULL when it is not an array)."""
+    expect(compiler, node, position, arg, KqlType.DYNAMIC)
+    return sql.json_list(arg.sql)
+
+
+def _element(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed) -> exp.Expression:
+    """A scalar looked up in an array, as the minified JSON text an array element has."""
+    if arg.type is KqlType.DYNAMIC:
+        return exp.ParseJSON(this=sql.text(sql.as_json(arg.sql)))  # minified, as array elements are
+    return json_of(compiler, arg)
+
+
+def _constant_list(arg: Typed) -> list | None:
+    return arg.value if arg.is_constant and isinstance(arg.value, list) else None
+
+
+# ---------------------------------------------------------------- property and index access
+
+
+def _null_if_json_null(value: exp.Expression) -> exp.Expression:
+    """A JSON null read out of a value is Kusto's null."""
+    return exp.Nullif(this=value, expression=sql.cast(s("null"), KqlType.DYNAMIC))
+
+
+def _quoted_key(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _constant_lookup(container: object, key: object) -> tuple[bool, object]:
+    if isinstance(container, dict) and isinstance(key, str):
+        return True, container.get(key)
+    if isinstance(container, list) and isinstance(key, int) and not isinstance(key, bool):
+        index = key + len(container) if key < 0 else key
+        return True, container[index] if 0 <= index < len(container) else None
+    if container is None or isinstance(key, (str, int)):
+        return True, None
+    return False, None
+
+
+def lookup(compiler: ExprCompiler, obj: Typed, key: Typed, span_node: ast.Expr) -> Typed:
+    """obj[key] on a dynamic value: a property for a string key, an element for an integer index."""
+    if obj.type is not KqlType.DYNAMIC:
+        raise KqlTypeError(
+            f"only a dynamic value has properties or elements, not a {obj.type.value}",
+            span_node.span,
+            compiler.ctx.source,
+        )
+    if obj.is_constant and key.is_constant:
+        ok, value = _constant_lookup(obj.value, key.value)
+        if ok:
+            return literal(value, KqlType.DYNAMIC)
+    container = sql.as_json(obj.sql)
+    if key.type in STRINGS:
+        if key.is_constant and isinstance(key.value, str):
+            path: exp.Expression = s("$." + _quoted_key(key.value))
+        else:
+            escaped = exp.Replace(
+                this=exp.Replace(this=key.sql, expression=s("\\"), replacement=s("\\\\")),
+                expression=s('"'),
+                replacement=s('\\"'),
+            )
+            path = sql.concat(s('$."'), escaped, s('"'))
+    elif key.type in INTEGERS or key.type is KqlType.DYNAMIC:
+        if key.is_constant and isinstance(key.value, int):
+            path = s(f"$[{key.value}]" if key.value >= 0 else f"$[#{key.value}]")
+        else:
+            index = number_of(compiler, key, KqlType.LONG)
+
+            def indexed(i: Ref) -> exp.Expression:
+                ahead = sql.concat(s("$["), sql.text(i()), s("]"))
+                behind = sql.concat(s("$[#"), sql.text(i()), s("]"))
+                return case((exp.LT(this=i(), expression=n(0)), behind), default=ahead)
+
+            path = sql.bind(compiler, index, indexed)
+    else:
+        raise KqlTypeError(
+            f"a dynamic value is indexed by a string or an integer, not a {key.type.value}",
+            span_node.span,
+            compiler.ctx.source,
+        )
+    return Typed(_null_if_json_null(exp.JSONExtract(this=container, expression=path)), KqlType.DYNAMIC)
+
+
+def member_access(compiler: ExprCompiler, node: ast.Member) -> Typed:
+    """`d.name`: the property `name` of a dynamic bag (null when absent)."""
+    return lookup(compiler, compiler.compile(node.obj), literal(node.name, KqlType.STRING), node)
+
+
+def index_access(compiler: ExprCompiler, node: ast.Index) -> Typed:
+    """`d['name']`, `d[col]`, `d[0]`, `d[-1]` (from the end)."""
+    return lookup(compiler, compiler.compile(node.obj), compiler.compile(node.index), node)
+
+
+# ---------------------------------------------------------------- arrays
+
+
+@function("array_length", args=1)
+def _array_length(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Null when the value is not an array (https://learn.microsoft.com/en-us/kusto/query/array-length-function)."""
+    if args[0].is_constant:
+        value = args[0].value
+        return literal(len(value) if isinstance(value, list) else None, KqlType.LONG)
+    return Typed(sql.bigint(exp.ArraySize(this=_list(compiler, node, 0, args[0]))), KqlType.LONG)
+
+
+@function("pack_array", args=(1, 1024), raw=True)
+def _pack_array(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """An array of the values; `pack_array(*)` packs every column.
+
+    https://learn.microsoft.com/en-us/kusto/query/pack-array-function
+    """
+    if len(node.args) == 1 and isinstance(node.args[0], ast.Star):
+        values = [compiler.compile(ast.Name(node.args[0].span, name)) for name in compiler.columns]
+    else:
+        values = [compiler.compile(a) for a in node.args]
+    if all_constant(values):
+        return literal([py_json(v.value, v.type) for v in values], KqlType.DYNAMIC)
+    return Typed(exp.JSONArray(expressions=[json_of(compiler, v) for v in values]), KqlType.DYNAMIC)
+
+
+@function("array_concat", args=(1, 64))
+def _array_concat(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/array-concat-function"""
+    lists = [_list(compiler, node, i, a) for i, a in enumerate(args)]
+    constants = [_constant_list(a) for a in args]
+    if all(c is not None for c in constants):
+        return literal([x for c in constants for x in c], KqlType.DYNAMIC)  # type: ignore[union-attr]
+    joined = lists[0] if len(lists) == 1 else exp.ArrayConcat(this=lists[0], expressions=lists[1:])
+    return Typed(sql.json_array_of(joined), KqlType.DYNAMIC)
+
+
+def _set_function(name: str, keep: str):  # type: ignore[no-untyped-def]
+    """set_union / set_intersect / set_difference over two or more arrays; order of first appearance."""
+
+    def handler(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+        lists = [_list(compiler, node, i, a) for i, a in enumerate(args)]
+        constants = [_constant_list(a) for a in args]
+        if all(c is not None for c in constants):
+            return literal(_py_set(keep, constants), KqlType.DYNAMIC)  # type: ignore[arg-type]
+        if keep == "union":
+            base = exp.ArrayConcat(this=lists[0], expressions=lists[1:])
+            return Typed(sql.json_array_of(sql.ordered_distinct(compiler, base)), KqlType.DYNAMIC)
+        x = sql.fresh_name(compiler, "_x")
+        others = [sql.coalesce(other, sql.empty_json_list()) for other in lists[1:]]
+        tests = [exp.ArrayContains(this=other, expression=exp.column(x)) for other in others]
+        if keep == "intersect":
+            predicate: exp.Expression = exp.and_(*tests)
+        else:
+            predicate = exp.and_(*[sql.not_(t) for t in tests])
+        kept = sql.list_filter(sql.ordered_distinct(compiler, lists[0]), x, predicate)
+        return Typed(sql.json_array_of(kept), KqlType.DYNAMIC)
+
+    handler.__name__ = f"_{name}"
+    return handler
+
+
+def _py_set(keep: str, lists: list[list]) -> list:
+    def key(v: object) -> str:
+        return json.dumps(v, sort_keys=True)
+
+    first, rest = lists[0], lists[1:]
+    pool = first + [x for other in rest for x in other] if keep == "union" else first
+    seen: set[str] = set()
+    out = []
+    others = [{key(x) for x in other} for other in rest]
+    for value in pool:
+        k = key(value)
+        if k in seen:
+            continue
+        if keep == "intersect" and not all(k in o for o in others):
+            continue
+        if keep == "difference" and any(k in o for o in others):
+            continue
+        seen.add(k)
+        out.append(value)
+    return out
+
+
+# https://learn.microsoft.com/en-us/kusto/query/set-union-function (and set-intersect-, set-difference-)
+function("set_union", args=(2, 64))(_set_function("set_union", "union"))
+function("set_intersect", args=(2, 64))(_set_function("set_intersect", "intersect"))
+function("set_difference", args=(2, 64))(_set_function("set_difference", "difference"))
+
+
+@function("set_has_element", args=2)
+def _set_has_element(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/set-has-element-function"""
+    items = _list(compiler, node, 0, args[0])
+    return Typed(exp.ArrayContains(this=items, expression=_element(compiler, node, 1, args[1])), KqlType.BOOL)
+
+
+@function("array_index_of", args=(2, 5))
+def _array_index_of(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Zero-based position of a value, -1 when absent, null for an invalid length or occurrence.
+
+    A negative start counts from the end; length -1 is unlimited.
+    https://learn.microsoft.com/en-us/kusto/query/array-index-of-function
+    """
+    items = _list(compiler, node, 0, args[0])
+    value = _element(compiler, node, 1, args[1])
+    extras = []
+    for position in range(2, len(args)):
+        expect(compiler, node, position, args[position], *INTEGERS)
+        extras.append(number_of(compiler, args[position], KqlType.LONG))
+    start = extras[0] if len(extras) > 0 else n(0)
+    length = extras[1] if len(extras) > 1 else n(-1)
+    occurrence = extras[2] if len(extras) > 2 else n(1)
+
+    def body(items_ref: Ref) -> exp.Expression:
+        size = exp.ArraySize(this=items_ref())
+        offset = case(
+            (
+                exp.LT(this=start, expression=n(0)),
+                exp.Greatest(this=sql.add(size, start.copy()), expressions=[n(0)], ignore_nulls=False),
+            ),
+            default=start.copy(),
+        )
+
+        def with_offset(off: Ref) -> exp.Expression:
+            end = case(
+                (sql.eq(length.copy(), n(-1)), exp.ArraySize(this=items_ref())),
+                default=exp.Least(
+                    this=exp.ArraySize(this=items_ref()),
+                    expressions=[sql.add(off(), length.copy())],
+                    ignore_nulls=False,
+                ),
+            )
+            i = sql.fresh_name(compiler, "_i")
+            candidates = exp.GenerateSeries(start=off(), end=sql.sub(end, n(1)))
+            at = sql.eq(sql.element(items_ref(), sql.add(exp.column(i), n(1))), value.copy())
+            hits = sql.list_filter(candidates, i, at)
+            found = sql.coalesce(sql.element(hits, occurrence.copy()), n(-1))
+            invalid = exp.or_(
+                exp.LT(this=length.copy(), expression=n(-1)), exp.LT(this=occurrence.copy(), expression=n(0))
+            )
+            return case((exp.or_(invalid, sql.is_null(items_ref())), sql.cast(exp.null(), KqlType.LONG)), default=found)
+
+        return sql.bind(compiler, offset, with_offset)
+
+    return Typed(sql.bigint(sql.bind(compiler, items, body)), KqlType.LONG)
+
+
+@function("zip", args=(2, 16))
+def _zip(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Arrays of the elements at each index; shorter arrays pad with null.
+
+    https://learn.microsoft.com/en-us/kusto/query/zip-function
+    """
+    lists = [_list(compiler, node, i, a) for i, a in enumerate(args)]
+    constants = [_constant_list(a) for a in args]
+    if all(c is not None for c in constants):
+        longest = max(len(c) for c in constants)  # type: ignore[arg-type]
+        rows = [[c[i] if i < len(c) else None for c in constants] for i in range(longest)]  # type: ignore[index,arg-type]
+        return literal(rows, KqlType.DYNAMIC)
+
+    def body(refs: list[Ref]) -> exp.Expression:
+        i = sql.fresh_name(compiler, "_i")
+        sizes = [exp.ArraySize(this=r()) for r in refs]
+        longest = exp.Greatest(this=sizes[0], expressions=sizes[1:], ignore_nulls=True)
+        row = exp.Array(expressions=[sql.element(r(), exp.column(i)) for r in refs])
+        return sql.json_array_of(sql.list_transform(exp.GenerateSeries(start=n(1), end=longest), i, row))
+
+    return Typed(_bind_all(compiler, lists, body), KqlType.DYNAMIC)
+
+
+def _bind_all(compiler: ExprCompiler, values: list[exp.Expression], body) -> exp.Expression:  # type: ignore[no-untyped-def]
+    refs: list[Ref] = []
+
+    def step(index: int) -> exp.Expression:
+        if index == len(values):
+            return body(refs)
+
+        def bound(ref: Ref) -> exp.Expression:
+            refs.append(ref)
+            return step(index + 1)
+
+        return sql.bind(compiler, values[index], bound)
+
+    return step(0)
+
+
+# ---------------------------------------------------------------- property bags
+
+
+@function("bag_keys", args=1)
+def _bag_keys(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The root keys of a bag; null for anything else (https://learn.microsoft.com/en-us/kusto/query/bag-keys-function)."""
+    if args[0].is_constant:
+        value = args[0].value
+        return literal(list(value) if isinstance(value, dict) else None, KqlType.DYNAMIC)
+    bag = _dynamic(compiler, node, 0, args[0])
+
+    def body(b: Ref) -> exp.Expression:
+        is_bag = sql.eq(sql.json_type(b()), s("OBJECT"))
+        return case((is_bag, sql.json_array_of(exp.JSONKeys(this=b()))))
+
+    return Typed(sql.bind(compiler, bag, body), KqlType.DYNAMIC)
+
+
+@function("bag_pack", "pack", args=(0, 128))
+def _bag_pack(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """A bag from alternating keys and values (https://learn.microsoft.com/en-us/kusto/query/pack-function)."""
+    if len(args) % 2:
+        raise KqlTypeError(
+            f"{node.name}() takes key/value pairs (an even number of arguments)", node.span, compiler.ctx.source
+        )
+    keys = args[0::2]
+    for position, key in enumerate(keys):
+        expect(compiler, node, 2 * position, key, *STRINGS)
+    if all_constant(args):
+        return literal(
+            {str(k.value): py_json(v.value, v.type) for k, v in zip(keys, args[1::2], strict=True)}, KqlType.DYNAMIC
+        )
+    pairs = [
+        exp.JSONKeyValue(this=string_of(compiler, k), expression=json_of(compiler, v))
+        for k, v in zip(keys, args[1::2], strict=True)
+    ]
+    return Typed(exp.JSONObject(expressions=pairs), KqlType.DYNAMIC)
+
+
+@function("bag_merge", args=(2, 64))
+def _bag_merge(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """One bag with every key; the leftmost bag holding a key gives its value.
+
+    https://learn.microsoft.com/en-us/kusto/query/bag-merge-function
+    """
+    bags = [_dynamic(compiler, node, i, a) for i, a in enumerate(args)]
+    if all(a.is_constant and isinstance(a.value, (dict, type(None))) for a in args):
+        merged: dict = {}
+        for a in reversed(args):
+            merged.update(a.value or {})  # type: ignore[arg-type]
+        ordered = {k: merged[k] for a in args for k in (a.value or {})}  # type: ignore[attr-defined]
+        return literal(ordered, KqlType.DYNAMIC)
+    maps = [sql.try_cast(b, "MAP(VARCHAR, JSON)") for b in bags]
+    empty = sql.cast(exp.Anonymous(this="MAP", expressions=[]), "MAP(VARCHAR, JSON)")
+    merged_sql = sql.anon("map_concat", *[sql.coalesce(m, empty.copy()) for m in reversed(maps)])
+    return Typed(sql.cast(merged_sql, KqlType.DYNAMIC), KqlType.DYNAMIC)
+
+
+@function("extract_json", "extractjson", args=(2, 3), raw=True)
+def _extract_json(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The element at a JSONPath in JSON text, as a string unless `typeof(T)` says otherwise.
+
+    https://learn.microsoft.com/en-us/kusto/query/extract-json-function
+    """
+    from rmmhunt.compiler.functions.convert import convert, type_literal
+
+    path, source = (compiler.compile(a) for a in node.args[:2])
+    target = type_literal(compiler, node.args[2]) if len(node.args) == 3 else KqlType.STRING
+    if target is None:
+        raise KqlTypeError(
+            "argument 3 of extract_json() must be a type literal such as typeof(long)",
+            node.args[2].span,
+            compiler.ctx.source,
+        )
+    expect(compiler, node, 0, path, *STRINGS)
+    document = sql.as_json(
+        exp.TryCast(this=source.sql, to=exp.DataType.build("JSON")) if source.type in STRINGS else source.sql
+    )
+    element = Typed(exp.Anonymous(this="json_extract", expressions=[document, path.sql]), KqlType.DYNAMIC)
+    if target is KqlType.DYNAMIC:
+        return element
+    return Typed(convert(compiler, element, target), target)

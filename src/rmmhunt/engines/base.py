@@ -1,0 +1,44 @@
+"""What every engine is: it runs a compiled query and returns a pyarrow.Table with KQL types on its fields."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import pyarrow as pa
+from sqlglot import exp
+
+from rmmhunt.compiler import CompiledQuery
+from rmmhunt.errors import RmmhuntError
+from rmmhunt.kql.types import KqlType
+
+KQL_TYPE_KEY = b"kql_type"
+
+
+class EngineError(RmmhuntError):
+    pass
+
+
+class Engine(Protocol):
+    name: str
+    dialect: str  # the sqlglot dialect the engine's SQL is written in
+
+    def execute(self, query: CompiledQuery) -> pa.Table: ...
+
+
+def with_kql_types(result: pa.Table, columns: dict[str, KqlType]) -> pa.Table:
+    """The engine's result with each field's KQL type in its metadata (`kql_type`)."""
+    fields = [
+        field.with_metadata({KQL_TYPE_KEY: kql_type.value.encode()})
+        for field, kql_type in zip(result.schema, columns.values(), strict=True)
+    ]
+    return pa.Table.from_arrays(result.columns, schema=pa.schema(fields))
+
+
+def referenced_tables(tree: exp.Expression) -> set[str]:
+    """Names of the tables a query reads (engines make their views for these only, when first needed)."""
+    return {table.name for table in tree.find_all(exp.Table) if table.name}
+
+
+def first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__

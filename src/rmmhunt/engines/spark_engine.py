@@ -1,0 +1,152 @@
+"""The distributed engine: the compiled query as Spark SQL over the workspace's Parquet files.
+
+A local session (`local[2]`) by default, or any cluster with `master="spark://host:7077"` (or `yarn`,
+`k8s://...`); the cluster's executors must be able to read the workspace's paths. Each engine works
+in its own `SparkSession.newSession()`, so engines sharing one Spark application (a notebook, the
+tests) never see each other's table views.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+import pyarrow as pa
+from sqlglot import exp
+
+from rmmhunt.compiler import CompiledQuery
+from rmmhunt.compiler.sqltypes import arrow_type
+from rmmhunt.engines.base import EngineError, first_line, referenced_tables, with_kql_types
+from rmmhunt.engines.dialects import for_dialect
+from rmmhunt.kql.types import KqlType
+from rmmhunt.schema import default_catalog
+from rmmhunt.store import WorkspaceStore
+
+try:
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
+    from pyspark.logger import PySparkLogger
+    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_type
+    from pyspark.sql.types import LongType, StructField, StructType
+except ImportError as missing:
+    raise EngineError(
+        f"the spark engine needs PySpark ({missing.name} is not installed): pip install 'rmmhunt[spark]'"
+    ) from None
+
+# PySpark warns about the pandas version it meets; rmmhunt takes Spark's results as Arrow, never as pandas.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+# PySpark logs each failed query with its Java stack trace; the engine reports the error itself, in one line.
+for _logger in ("SQLQueryContextLogger", "DataFrameQueryContextLogger"):
+    PySparkLogger.getLogger(_logger).setLevel(logging.CRITICAL)
+
+DEFAULT_MASTER = "local[2]"
+
+# Set on every session the engine works in: they define what the SQL means, not how fast it runs.
+SESSION_CONF = {
+    "spark.sql.session.timeZone": "UTC",  # unix_micros() and friends read TIMESTAMP_NTZ values as UTC
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",  # KQL datetimes are UTC without a zone, like DuckDB's TIMESTAMP
+    "spark.sql.caseSensitive": "true",  # KQL names are case-sensitive
+    "spark.sql.ansi.enabled": "false",  # a failed conversion or a division by zero is null, as in DuckDB
+}
+
+# Only when rmmhunt starts the Spark application itself; the driver logs errors only.
+APPLICATION_CONF = {
+    "spark.app.name": "rmmhunt",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+JAVA_OPTIONS = "spark.driver.extraJavaOptions"
+LOG_CONFIG = f"-Dlog4j2.configurationFile={Path(__file__).with_name('log4j2.properties')}"
+
+# For a local master: listen on the loopback interface only, and few shuffle partitions for one machine.
+LOCAL_CONF = {
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.sql.shuffle.partitions": "8",
+}
+
+
+def start_session(master: str = DEFAULT_MASTER, conf: Mapping[str, str] | None = None) -> SparkSession:
+    """The Spark application's session (an existing one if this process already has one).
+
+    `conf` adds to or overrides rmmhunt's settings; JVM options in it are added to rmmhunt's log setting.
+    """
+    local = LOCAL_CONF if master.startswith("local") else {}
+    settings = {**APPLICATION_CONF, **local, **SESSION_CONF, **(conf or {})}
+    settings[JAVA_OPTIONS] = " ".join(filter(None, [LOG_CONFIG, settings.get(JAVA_OPTIONS)]))
+    builder = SparkSession.builder.master(master)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        return builder.getOrCreate()
+    except (PySparkException, Py4JError, OSError) as error:
+        raise EngineError(f"spark: cannot start a session on {master}: {first_line(error)}") from None
+
+
+def _storage_field(name: str, kql_type: KqlType) -> StructField:
+    """How a column is read from Parquet: timespans are stored as whole microseconds."""
+    spark_type = LongType() if kql_type is KqlType.TIMESPAN else from_arrow_type(arrow_type(kql_type))
+    return StructField(name, spark_type, nullable=True)
+
+
+def _column(name: str, kql_type: KqlType) -> Column:
+    column = F.col("`" + name.replace("`", "``") + "`")
+    if kql_type is KqlType.TIMESPAN:
+        column = column * F.lit(timedelta(microseconds=1))
+    return column.alias(name)
+
+
+class SparkEngine:
+    name = "spark"
+    dialect = "spark"
+
+    def __init__(
+        self,
+        store: WorkspaceStore | None,
+        master: str | None = None,
+        *,
+        session: SparkSession | None = None,
+        conf: Mapping[str, str] | None = None,
+    ):
+        """Views over the workspace's tables, made when a query first names them.
+
+        `session`: an existing SparkSession to work in (then `master` and `conf` are not used).
+        """
+        parent = session or start_session(master or DEFAULT_MASTER, conf)
+        self.session = parent.newSession()
+        for key, value in SESSION_CONF.items():
+            self.session.conf.set(key, value)
+        self.store = store
+        self.tables = store if store is not None else default_catalog()
+        self.views: set[str] = set()
+
+    def table_frame(self, name: str, columns: dict[str, KqlType]) -> DataFrame:
+        """The table's Parquet files with exactly its columns (null where a file lacks one)."""
+        schema = StructType([_storage_field(n, t) for n, t in columns.items()])
+        files = [str(p) for p in self.store.table_files(name)] if self.store is not None else []
+        if not files:
+            return self.session.createDataFrame([], schema)
+        frame = self.session.read.schema(schema).parquet(*files)
+        return frame.select(*[_column(n, t) for n, t in columns.items()])
+
+    def register(self, tree: exp.Expression) -> None:
+        for name in referenced_tables(tree) - self.views:
+            columns = self.tables.table_columns(name)
+            if columns is None:
+                continue  # not a table (a subquery's alias): Spark names anything unknown
+            self.table_frame(name, columns).createOrReplaceTempView(name)
+            self.views.add(name)
+
+    def execute(self, query: CompiledQuery) -> pa.Table:
+        tree = for_dialect(query.tree, self.dialect)
+        try:
+            self.register(tree)
+            result = self.session.sql(tree.sql(self.dialect)).toArrow()
+        except (PySparkException, Py4JError) as error:
+            raise EngineError(f"the engine failed to run the query: spark: {first_line(error)}") from None
+        return with_kql_types(result, query.columns)

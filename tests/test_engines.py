@@ -1,0 +1,132 @@
+"""Engine selection and options, DuckDB's memory settings, and the dialect rewrite (none of it needs Spark)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlglot import exp
+
+import rmmhunt.compiler
+from rmmhunt import RmmhuntError, Workspace
+from rmmhunt.compiler import compile_query
+from rmmhunt.engines import EngineError, check_engine, create_engine
+from rmmhunt.engines.dialects import SPARK_FUNCTIONS, SPARK_UNMAPPED, DialectError, for_dialect
+from rmmhunt.engines.duckdb_engine import SPILL_DIRECTORY, DuckDBEngine
+from rmmhunt.schema import default_catalog
+
+NOW = datetime(2026, 11, 27, 12)
+
+
+def compiled(kql: str):
+    return compile_query(kql, default_catalog(), NOW)
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "message"),
+    [
+        ("sqlite", {}, "unknown engine 'sqlite'; available: duckdb, spark"),
+        ("duckdb", {"spark_master": "local[4]"}, "a Spark master URL applies to the spark engine only"),
+        ("spark", {"memory_limit": "1GB"}, "memory_limit applies to the duckdb engine only"),
+    ],
+)
+def test_engine_choice_errors(name: str, options: dict, message: str) -> None:
+    with pytest.raises(EngineError, match=message.replace("[", r"\[")):
+        check_engine(name, **options)
+    with pytest.raises(RmmhuntError, match=message.replace("[", r"\[")):
+        Workspace(None, name, **options)
+
+
+def test_duckdb_memory_limit_and_spill_directory_in_the_workspace(demo_path: Path) -> None:
+    engine = create_engine("duckdb", Workspace(demo_path).store, memory_limit="256MB")
+    assert isinstance(engine, DuckDBEngine)
+    settings = dict(
+        engine.con.sql(
+            "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit', 'temp_directory')"
+        ).fetchall()
+    )
+    assert settings["memory_limit"] in ("256.0 MiB", "244.1 MiB")  # DuckDB reports MB in MiB
+    assert settings["temp_directory"] == str(demo_path / SPILL_DIRECTORY)
+
+
+def test_duckdb_bad_memory_limit_names_the_setting() -> None:
+    with pytest.raises(EngineError, match="memory_limit 'lots'"):
+        Workspace(None, memory_limit="lots").query("print 1")
+
+
+def test_duckdb_dialect_is_the_compiled_tree() -> None:
+    query = compiled("print x = 1")
+    assert for_dialect(query.tree, "duckdb") is query.tree
+
+
+def test_spark_rewrite_is_a_copy_with_spark_spellings() -> None:
+    query = compiled(
+        "datatable(t:datetime, s:string, n:string)[datetime(2024-01-01), 'a', 'b']"
+        " | project b = bin(t, 1h), h = s has n, r = (t - datetime(2023-12-31)) / 1h"
+    )
+    duckdb_sql = query.sql("duckdb")
+    spark_tree = for_dialect(query.tree, "spark")
+    spark_sql = spark_tree.sql("spark")
+    assert query.sql("duckdb") == duckdb_sql  # the compiled tree is not changed
+    anonymous = {node.name.lower() for node in spark_tree.find_all(exp.Anonymous)}
+    assert not anonymous & set(SPARK_FUNCTIONS)
+    assert "TIMESTAMP_NTZ" in spark_sql
+    assert "'0001-01-01 00:00:00.000000'" in spark_sql  # the bin origin, with a four-digit year
+
+
+# DuckDB functions that Spark has under the same name and meaning.
+SAME_IN_SPARK = {"url_decode"}
+
+
+def duckdb_functions_the_compiler_names() -> set[str]:
+    """The DuckDB functions the compiler builds by name (sqlglot has no node for them)."""
+    names: set[str] = set()
+    for source in Path(rmmhunt.compiler.__file__).parent.rglob("*.py"):
+        names |= set(re.findall(r'(?:Anonymous\(this=|anon\()"(\w+)"', source.read_text("utf-8")))
+    return {name.lower() for name in names}
+
+
+def test_every_duckdb_function_the_compiler_names_is_mapped_for_spark_in_one_place() -> None:
+    """A new DuckDB-only function in the compiler needs a Spark spelling in engines/dialects.py (or a known gap)."""
+    named = duckdb_functions_the_compiler_names()
+    assert {"time_bucket", "epoch_us", "regexp_escape"} <= named
+    assert named - set(SPARK_FUNCTIONS) - set(SPARK_UNMAPPED) - SAME_IN_SPARK == set()
+
+
+def test_spark_gap_fails_before_spark_naming_the_function() -> None:
+    tree = exp.select(exp.Anonymous(this="json_extract", expressions=[exp.column("d"), exp.Literal.string("$.a")]))
+    with pytest.raises(DialectError, match=r"spark: not supported yet: dynamic property access \(d.a, d\[0\]\)"):
+        for_dialect(tree, "spark")
+
+
+def test_spark_rewrite_of_the_seed_is_plain_spark_sql() -> None:
+    from rmmhunt.rules import builtin_rules_dir, load_rules
+
+    [seed] = [r for r in load_rules(builtin_rules_dir()) if r.rule.id == "ae49b070-4477-4660-a0a6-2377b08b76b4"]
+    spark_sql = for_dialect(compiled(seed.rule.query).tree, "spark").sql("spark")
+    assert "COLLECT_SET(`ReportId`)" in spark_sql
+    assert "RLIKE" in spark_sql and "REGEXP_MATCHES" not in spark_sql
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["query", "print 1", "--spark-master", "local[4]"], "a Spark master URL applies to the spark engine only"),
+        (["query", "print 1", "--engine", "sqlite"], "Invalid value for '--engine'"),
+    ],
+)
+def test_cli_engine_option_errors(args: list[str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rmmhunt.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
