@@ -13,10 +13,7 @@ A second table holds the queries that must fail at compile time, with the error 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 import pytest
 
@@ -25,8 +22,7 @@ from rmmhunt.compiler import functions
 from rmmhunt.kql.errors import KqlError, KqlNotSupported, KqlTypeError
 from rmmhunt.output import kql_types, rows
 
-NOW = datetime(2024, 3, 1, 12, 0, 0)
-DOCS = "https://learn.microsoft.com/en-us/kusto/query/"
+from .kql_cases import DOCS, NOW, Case, doc, normalize
 
 
 def fn(name: str) -> str:
@@ -34,19 +30,7 @@ def fn(name: str) -> str:
     return f"{DOCS}{name.replace('_', '-')}-function"
 
 
-def page(path: str) -> str:
-    return DOCS + path
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    kql: str
-    columns: list[str]
-    rows: list[list[Any]]
-    url: str
-    types: list[str] | None = None
-    ordered: bool = False
+page = doc
 
 
 WORLD = "82b8be2d-dfa7-4bd1-8f63-24ad26d31449"
@@ -1630,14 +1614,6 @@ BAD: list[Bad] = [
 # ---------------------------------------------------------------- the tests
 
 
-def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def _normalize(table_rows: list[list[Any]], case: Case) -> list[list[Any]]:
-    return table_rows if case.ordered else sorted(table_rows, key=_key)
-
-
 @pytest.fixture(scope="module")
 def ws() -> Workspace:
     return Workspace(None)
@@ -1648,7 +1624,7 @@ def _check(ws: Workspace, case: Case) -> None:
     assert table.column_names == case.columns, case.url
     if case.types is not None:
         assert kql_types(table) == case.types, case.url
-    assert _normalize(rows(table), case) == _normalize(case.rows, case), case.url
+    assert normalize(rows(table), case) == normalize(case.rows, case), case.url
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])

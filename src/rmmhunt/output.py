@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rmmhunt.engines.duckdb_engine import KQL_TYPE_KEY
+from rmmhunt.kql.types import format_timespan
 
 
 def kql_types(table: pa.Table) -> list[str]:
@@ -22,20 +23,6 @@ def kql_types(table: pa.Table) -> list[str]:
 def format_datetime(value: datetime) -> str:
     """ISO 8601 UTC with 7 fractional digits and a Z, as Kusto prints datetimes."""
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
-
-
-def format_timespan(value: timedelta) -> str:
-    """Kusto's [-][d.]hh:mm:ss[.fffffff]."""
-    sign = "-" if value < timedelta(0) else ""
-    value = abs(value)
-    hours, rest = divmod(value.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
-    if value.days:
-        text = f"{value.days}.{text}"
-    if value.microseconds:
-        text += f".{value.microseconds:06d}0"
-    return sign + text
 
 
 def _timespan_of(value: Any) -> timedelta:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 
 
@@ -41,3 +42,17 @@ TYPE_NAMES: dict[str, KqlType] = {
 
 def parse_type_name(name: str) -> KqlType | None:
     return TYPE_NAMES.get(name.lower())
+
+
+def format_timespan(value: timedelta) -> str:
+    """Kusto's text for a timespan: [-][d.]hh:mm:ss[.fffffff]."""
+    sign = "-" if value < timedelta(0) else ""
+    value = abs(value)
+    hours, rest = divmod(value.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    text = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    if value.days:
+        text = f"{value.days}.{text}"
+    if value.microseconds:
+        text += f".{value.microseconds:06d}0"
+    return sign + text

@@ -26,7 +26,7 @@ from rmmhunt.compiler.functions.sql import EPOCH_TICKS, Ref, case, n, s
 from rmmhunt.compiler.literals import literal
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlTypeError
-from rmmhunt.kql.types import KqlType, parse_type_name
+from rmmhunt.kql.types import KqlType, format_timespan, parse_type_name
 
 if TYPE_CHECKING:
     from rmmhunt.compiler.scalar import ExprCompiler
@@ -78,21 +78,8 @@ def py_string(value: object, kql_type: KqlType) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
     if isinstance(value, timedelta):
-        return py_timespan(value)
+        return format_timespan(value)
     return str(value)
-
-
-def py_timespan(value: timedelta) -> str:
-    sign = "-" if value < timedelta(0) else ""
-    value = abs(value)
-    hours, rest = divmod(value.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    out = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
-    if value.days:
-        out = f"{value.days}.{out}"
-    if value.microseconds:
-        out += f".{value.microseconds:06d}0"
-    return sign + out
 
 
 def datetime_text(compiler: ExprCompiler, value: exp.Expression) -> exp.Expression:
