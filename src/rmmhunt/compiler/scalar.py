@@ -46,6 +46,11 @@ COMPARISONS: dict[str, type[exp.Expression]] = {
 }
 
 
+def _operand(sql: exp.Expression) -> exp.Expression:
+    """A boolean operand of a comparison, parenthesized: SQL has no chained comparisons (a = b = c)."""
+    return exp.paren(sql) if isinstance(sql, exp.Predicate | exp.Connector | exp.Not) else sql
+
+
 def _comparable(a: KqlType, b: KqlType) -> bool:
     if a == b or KqlType.DYNAMIC in (a, b):
         return True
@@ -161,6 +166,10 @@ class ExprCompiler:
 
         Strings are never null, so string equality stays plain `=` (what Parquet pruning needs).
         """
+        left, right = (
+            Typed(_operand(left.sql), left.type, left.value),
+            Typed(_operand(right.sql), right.type, right.value),
+        )
         if op != "==" or strings.is_stringish(left) or strings.is_stringish(right):
             return COMPARISONS[op](this=left.sql, expression=right.sql)
         same = exp.NullSafeEQ(this=left.sql, expression=right.sql)
