@@ -36,7 +36,8 @@ def literal(value: object, kql_type: KqlType) -> Typed:
             node = exp.cast(text, sql_type(kql_type))
         case KqlType.DATETIME:
             assert isinstance(value, datetime)
-            node = exp.cast(exp.Literal.string(value.strftime("%Y-%m-%d %H:%M:%S.%f")), sql_type(kql_type))
+            # isoformat keeps 4-digit years ('0001-01-01'), which every engine reads the same way
+            node = exp.cast(exp.Literal.string(value.isoformat(sep=" ", timespec="microseconds")), sql_type(kql_type))
         case KqlType.TIMESPAN:
             assert isinstance(value, timedelta)
             node = interval(value)

@@ -28,7 +28,6 @@ naming it, before Spark sees the query.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -136,16 +135,6 @@ def _spark_cast_to_json(node: exp.Cast) -> exp.Expression:
     return call("to_json", value)
 
 
-_SHORT_YEAR = re.compile(r"^\s*(\d{1,3})-")
-
-
-def _spark_timestamp_text(node: exp.Cast) -> exp.Expression:
-    """DuckDB reads '1-01-01' as the year 1; Spark needs '0001-01-01'."""
-    text = node.this.this
-    padded = _SHORT_YEAR.sub(lambda m: m.group(1).zfill(4) + "-", text)
-    return node if padded == text else exp.Cast(this=exp.Literal.string(padded), to=node.to)
-
-
 def _spark_node(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Anonymous):
         name = str(node.this).lower()
@@ -163,13 +152,6 @@ def _spark_node(node: exp.Expression) -> exp.Expression:
         return exp.cast(node, exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ))
     if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.JSON):
         return _spark_cast_to_json(node)
-    if (
-        isinstance(node, exp.Cast)
-        and isinstance(node.this, exp.Literal)
-        and node.this.is_string
-        and node.to.is_type(exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ)
-    ):
-        return _spark_timestamp_text(node)
     if isinstance(node, exp.DataType):
         nested = node.is_type(exp.DataType.Type.ARRAY, exp.DataType.Type.MAP)
         if nested and any(inner.is_type(exp.DataType.Type.JSON) for inner in node.find_all(exp.DataType)):
