@@ -474,7 +474,73 @@ SERIES_CASES: list[Case] = [
         doc("make-series-operator"),
     ),
 ]
-CASES += AGGREGATE_CASES + SERIES_CASES
+CORPUS_FORMS: list[Case] = [
+    # Forms found in the public Defender hunting queries (tests/data/corpus).
+    Case(
+        "tuple-named-arg-max",
+        f"{LEFT} | summarize (Latest, Key) = arg_max(v, k)",
+        ["Latest", "Key"],
+        [[4, "c"]],
+        doc("arg-max-aggregation-function"),
+    ),
+    Case(
+        "expression-over-aggregates",
+        f"{LEFT} | summarize twice = count() * 2, keys = tostring(make_set(k)) by g=1 | project twice",
+        ["twice"],
+        [[8]],
+        doc("summarize-operator"),
+    ),
+    Case(
+        "in-array-column",
+        f"let seen = {RIGHT} | summarize ks = make_list(k); {LEFT} | where k in (seen) | count",
+        ["Count"],
+        [[3]],
+        doc("in-operator"),
+    ),
+    Case(
+        "in-runtime-array",
+        f"let ks = toscalar({RIGHT} | summarize make_set(k)); {LEFT} | where k !in (ks)",
+        ["k", "v"],
+        [["c", 4]],
+        doc("not-in-operator"),
+    ),
+    Case(
+        "mv-expand-parse-json-named-after-column",
+        """print s='[{"a":1},{"a":2}]' | mv-expand parse_json(s) | project x = s.a""",
+        ["x"],
+        [[1], [2]],
+        doc("mv-expand-operator"),
+    ),
+    Case(
+        "bool-compared-with-number",
+        "datatable(b:bool)[true, false] | where b == 1",
+        ["b"],
+        [[True]],
+        doc("scalar-data-types/bool"),
+    ),
+    Case(
+        "zero-width-space-is-white-space",
+        "print a = 1\u200b | project a",
+        ["a"],
+        [[1]],
+        doc("scalar-data-types/string"),
+    ),
+    Case(
+        "dynamic-literal-with-comments",
+        "print d = dynamic([1, // one\n 2])",
+        ["d"],
+        [[[1, 2]]],
+        doc("scalar-data-types/dynamic"),
+    ),
+    Case(
+        "parenthesized-let-pipeline",
+        f"let X = ({LEFT} | where v > 2); X | count",
+        ["Count"],
+        [[2]],
+        doc("let-statement"),
+    ),
+]
+CASES += AGGREGATE_CASES + SERIES_CASES + CORPUS_FORMS
 
 ERRORS = [
     ("T | join kind=sideways (U) on k", KqlSyntaxError, "unknown join kind 'sideways'"),

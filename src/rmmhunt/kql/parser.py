@@ -249,8 +249,12 @@ class Parser:
 
     def _starts_tabular(self) -> bool:
         tok, nxt = self.tok, self.peek()
-        if tok.is_op("("):  # `(T | where ...)`
-            return nxt.kind is T.IDENT and self.peek(2).is_op("|")
+        if tok.is_op("("):  # `(T | where ...)`, `(datatable(...) [...])`
+            self.i += 1
+            try:
+                return self._starts_tabular()
+            finally:
+                self.i -= 1
         if tok.kind is not T.IDENT:
             return False
         if tok.text in ("externaldata", "find", "search", "evaluate"):
