@@ -52,9 +52,12 @@ def re2(pattern: str) -> str:
     return _NAMED_GROUP.sub("(?P<", pattern)
 
 
-def capture_groups(pattern: str) -> list[str | None]:
-    """The capturing groups of a regex, in order: each group's name, or None when unnamed."""
-    groups: list[str | None] = []
+def _outside_classes(pattern: str) -> tuple[list[tuple[int, str]], bool]:
+    """A regex's characters outside escapes and [classes], with their positions; and whether a class is left open.
+
+    A `]` first in a class (`[]a]`, `[^]a]`) is a literal, as RE2 reads it.
+    """
+    outside: list[tuple[int, str]] = []
     i, in_class = 0, False
     while i < len(pattern):
         c = pattern[i]
@@ -69,13 +72,23 @@ def capture_groups(pattern: str) -> list[str | None]:
                 i += 1
             elif pattern[i + 1 : i + 3] == "^]":
                 i += 2
-        elif c == "(":
-            named = re.match(r"\?P?<([A-Za-z_][A-Za-z0-9_]*)>", pattern[i + 1 :])
-            if named:
-                groups.append(named.group(1))
-            elif not pattern.startswith("?", i + 1):
-                groups.append(None)
+        else:
+            outside.append((i, c))
         i += 1
+    return outside, in_class
+
+
+def capture_groups(pattern: str) -> list[str | None]:
+    """The capturing groups of a regex, in order: each group's name, or None when unnamed."""
+    groups: list[str | None] = []
+    for i, c in _outside_classes(pattern)[0]:
+        if c != "(":
+            continue
+        named = re.match(r"\?P?<([A-Za-z_][A-Za-z0-9_]*)>", pattern[i + 1 :])
+        if named:
+            groups.append(named.group(1))
+        elif not pattern.startswith("?", i + 1):
+            groups.append(None)
     return groups
 
 
@@ -90,25 +103,14 @@ def regex_arg(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed)
 
 
 def _check_regex(compiler: ExprCompiler, node: ast.Call, position: int, pattern: str) -> None:
-    """Reject a regex Python cannot even tokenize as balanced (RE2 would fail at run time)."""
-    depth, i, in_class = 0, 0, False
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth < 0:
-                break
-        i += 1
-    if depth != 0 or in_class:
+    """Reject a regex whose groups or classes are unbalanced (RE2 would fail at run time)."""
+    outside, open_class = _outside_classes(pattern)
+    depth = 0
+    for _, c in outside:
+        depth += (c == "(") - (c == ")")
+        if depth < 0:
+            break
+    if depth != 0 or open_class:
         raise fail(compiler, node, position, f"invalid regular expression {pattern!r}")
 
 
