@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from rmmhunt.compiler import CompiledQuery, compile_query
+from rmmhunt.compiler import CompiledQuery, TableFilter, compile_query
 from rmmhunt.compiler.compile import utc_now
 from rmmhunt.engines import Engine, check_engine, create_engine
 from rmmhunt.engines.duckdb_engine import KQL_TYPE_KEY
@@ -63,12 +63,13 @@ class Workspace:
             self._engine = create_engine(self.engine_name, self.store, **self.engine_options)
         return self._engine
 
-    def compile(self, kql: str, now: datetime | None = None) -> CompiledQuery:
-        return compile_query(kql, self.store or default_catalog(), now)
+    def compile(self, kql: str, now: datetime | None = None, table_filter: TableFilter | None = None) -> CompiledQuery:
+        return compile_query(kql, self.store or default_catalog(), now, table_filter)
 
-    def query(self, kql: str, now: datetime | None = None) -> pa.Table:
-        """Run KQL text; `now` fixes what now() and ago() mean (default: the clock)."""
-        return self.engine.execute(self.compile(kql, now))
+    def query(self, kql: str, now: datetime | None = None, table_filter: TableFilter | None = None) -> pa.Table:
+        """Run KQL text; `now` fixes what now() and ago() mean (default: the clock);
+        `table_filter` restricts the rows read from each table (see `rmmhunt.compiler.TableFilter`)."""
+        return self.engine.execute(self.compile(kql, now, table_filter))
 
     def ingest(
         self,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,6 +41,13 @@ class Typed:
         return self.value is not NO_VALUE
 
 
+TableFilter = Callable[[str, dict[str, KqlType]], exp.Expression | None]
+"""Given a table's name and columns, a condition every row read from it must meet (or None for all rows).
+
+This is how a scheduled run restricts each table to its query period and how exclusions set rows aside,
+without touching the rule's text."""
+
+
 class TableProvider(Protocol):
     """Where the compiler learns which tables exist and their columns (the catalog, a workspace)."""
 
@@ -54,6 +61,7 @@ class QueryContext:
     source: str
     now: datetime  # naive UTC; the one instant `now()` means throughout the query
     tables: TableProvider
+    table_filter: TableFilter | None = None
     scalars: dict[str, Typed] = field(default_factory=dict)
     relations: dict[str, Relation] = field(default_factory=dict)
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)

@@ -107,6 +107,9 @@ class TabularCompiler:
             candidates = [*self.ctx.tables.table_names(), *self.ctx.relations]
             raise self.ctx.unknown("table", node.name, node.span, candidates)
         query = exp.Select(expressions=[exp.Star()]).from_(exp.Table(this=ident(node.name)), copy=False)
+        condition = self.ctx.table_filter(node.name, columns) if self.ctx.table_filter else None
+        if condition is not None:
+            query = query.where(condition, copy=False)
         return Relation(query, dict(columns), filterable=True)
 
     def tabular_call(self, node: ast.TabularCall) -> Relation:
