@@ -12,9 +12,16 @@ with `git` (no work tree needed). The output is deterministic: files in path ord
 - jischell: the `query: |` block scalar of every rule YAML and every fenced code block of every Markdown
   file, except `_Templates/` (placeholders such as `%%NAME%%`, not queries).
 
-Each query is written as one JSON object per line: {"id", "source_path", "source_line", "query"};
-`source_line` is the 1-based line of the query's first line in the source file. Line endings are
-normalised to "\\n", a fenced block's indentation is removed, the text is otherwise verbatim.
+A text that holds several queries one after another, separated by blank lines, is split into one entry per
+query, as Kusto's query editors run one query of several at a time
+(https://learn.microsoft.com/azure/data-explorer/web-ui-query-overview#write-and-run-queries). A blank line
+only ends a query when the text before it is complete and the text after it starts a new one (see
+`split_queries`): many single queries have blank lines inside too (after `let` statements, before a `| join`).
+
+Each query is written as one JSON object per line: {"id", "source_path", "source_line", "query"}; the id is
+`<corpus>:<path>#<n>`, the n-th query of the file. `source_line` is the 1-based line of the query's first
+line in the source file. Line endings are normalised to "\\n", a fenced block's indentation is removed, the
+text is otherwise verbatim.
 """
 
 from __future__ import annotations
@@ -28,11 +35,18 @@ from pathlib import Path
 
 DEFENDER_REPO = "microsoft/Microsoft-365-Defender-Hunting-Queries"
 JISCHELL_REPO = "jischell-msft/RemoteManagementMonitoringTools"
-DEFENDER_SKIP = {"00-query-submission-template.md"}
+# The submission template holds placeholders; the Power BI readme is prose, not a query.
+DEFENDER_SKIP = {"00-query-submission-template.md", "M365-PowerBi Dashboard/readme.txt"}
 JISCHELL_SKIP_PREFIXES = ("_Templates/", ".github/")
 
 _FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^`\s]*)[^`]*$")
 _QUERY_KEY = re.compile(r"^query:[ ]*[|>][-+0-9]*[ ]*(#.*)?$")
+# A line that can start a query: `let`, an operator that starts one (`print`, `search`, ...), a lone name (a
+# table) that a pipe or the line end follows, or a call of a tabular function.
+_QUERY_START = re.compile(r"^\s*(let|print|search|find|union|range|datatable)\b|^\s*[A-Za-z_]\w*\s*($|\||\()")
+# A line after which the query must go on: it ends a statement (`;`), or it ends with a pipe, an open
+# bracket or an operator still waiting for its operand.
+_GOES_ON = re.compile(r"(;|\||,|\(|\[|\{|=|\band|\bor|\bby|\bon)\s*$")
 
 
 def git(git_dir: Path, *args: str) -> bytes:
@@ -108,8 +122,43 @@ def yaml_query(text: str) -> tuple[int, str] | None:
     return None
 
 
-def entry(corpus: str, path: str, index: int, line: int, query: str) -> dict[str, object]:
-    return {"id": f"{corpus}:{path}#{index}", "source_path": path, "source_line": line, "query": query}
+def _code(line: str) -> str:
+    """The line without its `//` comment (a `//` inside a string literal is rare in the corpus: it only
+    makes a line look like code that goes on, which keeps two queries together, never splits one)."""
+    return re.sub(r"//.*$", "", line).rstrip()
+
+
+def split_queries(line: int, text: str) -> list[tuple[int, str]]:
+    """The queries of a text that starts at `line`: (first line, query text) each, verbatim. The text is cut
+    at a blank line when the code before it is complete (its last line does not go on) and the next
+    paragraph's first code line starts a query; a paragraph of comments only stays with the query after it."""
+    rows = text.split("\n")
+    paragraphs: list[tuple[int, int]] = []  # [first, end) row ranges of the non-blank runs
+    for i, row in enumerate(rows):
+        if not row.strip():
+            continue
+        if paragraphs and paragraphs[-1][1] == i:
+            paragraphs[-1] = (paragraphs[-1][0], i + 1)
+        else:
+            paragraphs.append((i, i + 1))
+    queries: list[tuple[int, int]] = []
+    for first, end in paragraphs:
+        code = [c for c in map(_code, rows[first:end]) if c.strip()]
+        before = [c for c in map(_code, rows[queries[-1][0] : queries[-1][1]]) if c.strip()] if queries else []
+        if queries and not (before and code and _QUERY_START.match(code[0]) and not _GOES_ON.search(before[-1])):
+            queries[-1] = (queries[-1][0], end)
+        else:
+            queries.append((first, end))
+    return [(line + first, "\n".join(rows[first:end])) for first, end in queries]
+
+
+def file_entries(corpus: str, path: str, texts: list[tuple[int, str]]) -> list[dict[str, object]]:
+    """One entry per query of a file's texts (code blocks, a whole file, a YAML query), numbered from 1."""
+    queries = [query for line, text in texts for query in split_queries(line, text)]
+    return [
+        {"id": f"{corpus}:{path}#{n}", "source_path": path, "source_line": line, "query": query}
+        for n, (line, query) in enumerate(queries, 1)
+    ]
 
 
 def extract_defender(git_dir: Path, commit: str) -> list[dict[str, object]]:
@@ -122,10 +171,9 @@ def extract_defender(git_dir: Path, commit: str) -> list[dict[str, object]]:
             lines = text.split("\n")
             if text.strip():
                 first = next(n for n, line in enumerate(lines) if line.strip())
-                out.append(entry("defender", path, 1, first + 1, text.strip("\n")))
+                out += file_entries("defender", path, [(first + 1, text.strip("\n"))])
         elif path.endswith(".md"):
-            for n, (line, query) in enumerate(markdown_blocks(read_text(git_dir, commit, path)), 1):
-                out.append(entry("defender", path, n, line, query))
+            out += file_entries("defender", path, markdown_blocks(read_text(git_dir, commit, path)))
     return out
 
 
@@ -137,10 +185,9 @@ def extract_jischell(git_dir: Path, commit: str) -> list[dict[str, object]]:
         if path.endswith((".yaml", ".yml")):
             found = yaml_query(read_text(git_dir, commit, path))
             if found:
-                out.append(entry("rmm", path, 1, *found))
+                out += file_entries("rmm", path, [found])
         elif path.endswith(".md"):
-            for n, (line, query) in enumerate(markdown_blocks(read_text(git_dir, commit, path)), 1):
-                out.append(entry("rmm", path, n, line, query))
+            out += file_entries("rmm", path, markdown_blocks(read_text(git_dir, commit, path)))
     return out
 
 
@@ -156,8 +203,9 @@ for `tests/test_corpus.py` and `scripts/corpus_report.py`.
 - Repository: https://github.com/{defender_repo}
 - Commit: `{defender_commit}`
 - Licence: MIT, Copyright (c) Microsoft Corporation
-- Extracted: every fenced code block of every Markdown file ({defender_md}) and every `.txt` file, one
-  query each ({defender_txt}); `00-query-submission-template.md` is skipped.
+- Extracted: every fenced code block of every Markdown file ({defender_md}) and every `.txt` file
+  ({defender_txt}); `00-query-submission-template.md` and the prose `M365-PowerBi Dashboard/readme.txt` are
+  skipped. A text holding several queries separated by blank lines gives one entry per query.
 
 ## `rmm_tools.jsonl`: {jischell_count} queries
 
