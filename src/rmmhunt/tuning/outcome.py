@@ -20,4 +20,6 @@ class Suppression:
 class RuleOutcome:
     kept: pa.Table
     suppressed: list[Suppression] = field(default_factory=list)
-    matched_exclusions: frozenset[str] = frozenset()  # ids that removed at least one source row
+    # ids whose removed source rows gave at least one match (an exclusion removing only rows the rule would not
+    # have matched changed nothing, and is reported unused)
+    matched_exclusions: frozenset[str] = frozenset()
