@@ -539,6 +539,37 @@ CORPUS_FORMS: list[Case] = [
         [[2]],
         doc("let-statement"),
     ),
+    # "Deprecated aliases: argmax()" / argmin().
+    Case(
+        "tuple-named-argmax-alias",
+        f"{LEFT} | summarize (Latest, Key) = argmax(v, k), (First, FirstKey) = argmin(v, k)",
+        ["Latest", "Key", "First", "FirstKey"],
+        [[4, "c", 1, "a"]],
+        doc("arg-max-aggregation-function"),
+    ),
+    Case(
+        "dynamic-literal-with-no-break-spaces",
+        'print d = dynamic(["a",\u00a0\u00a0\n"b"])',
+        ["d"],
+        [[["a", "b"]]],
+        doc("scalar-data-types/dynamic"),
+    ),
+    # `let Name = [view] ([Parameters]) { FunctionBody }`
+    Case(
+        "let-view-function",
+        f"let V = view () {{ {LEFT} | where v > 2 }}; V | count",
+        ["Count"],
+        [[2]],
+        doc("let-statement"),
+    ),
+    Case(
+        "quoted-datetime-literals",
+        "print a = datetime('2021-05-04'), b = datetime(\"01/16/2022 10:00:00\"), "
+        "c = datetime('Sat, 8 Nov 14 15:05:02 GMT')",
+        ["a", "b", "c"],
+        [["2021-05-04T00:00:00.0000000Z", "2022-01-16T10:00:00.0000000Z", "2014-11-08T15:05:02.0000000Z"]],
+        doc("scalar-data-types/datetime"),
+    ),
 ]
 CASES += AGGREGATE_CASES + SERIES_CASES + CORPUS_FORMS
 

@@ -229,6 +229,10 @@ DATETIMES: list[tuple[str, datetime | None]] = [
     ("datetime(2024-01-02T03:04:05Z)", datetime(2024, 1, 2, 3, 4, 5)),
     ("datetime(2024-01-02T03:04:05.123456Z)", datetime(2024, 1, 2, 3, 4, 5, 123456)),
     ("datetime(null)", None),
+    ("datetime('2024-01-02 03:04')", datetime(2024, 1, 2, 3, 4)),
+    ('datetime("01/16/2022 00:00:00")', datetime(2022, 1, 16)),
+    ("datetime(Sat, 8 Nov 14 15:05:02 GMT)", datetime(2014, 11, 8, 15, 5, 2)),
+    ("datetime(Saturday, 08-Nov-14 15:05:02 GMT)", datetime(2014, 11, 8, 15, 5, 2)),
 ]
 
 

@@ -7,7 +7,7 @@ function's page. Default output names follow the summarize operator's page (coun
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -176,8 +176,18 @@ AGGREGATES.update(
 )
 
 ARG_EXTREMES = {"arg_max": "max", "arg_min": "min"}
+# "Deprecated aliases: argmax()" (https://learn.microsoft.com/en-us/kusto/query/arg-max-aggregation-function).
+ARG_EXTREME_ALIASES = {"argmax": "arg_max", "argmin": "arg_min"}
 # Aggregates the summarize compiler expands itself, beyond the one-column ones in AGGREGATES.
 AGGREGATE_FORMS = frozenset({*ARG_EXTREMES, "percentiles"})
+
+
+def canonical_aggregate(item: ast.Assignment) -> ast.Assignment:
+    """The summarize item with a deprecated alias (argmax, argmin) spelled as its current name."""
+    call = item.expr
+    if isinstance(call, ast.Call) and call.name in ARG_EXTREME_ALIASES:
+        return replace(item, expr=replace(call, name=ARG_EXTREME_ALIASES[call.name]))
+    return item
 
 
 def expand_percentiles(call: ast.Call) -> list[ast.Call]:

@@ -12,6 +12,7 @@ from rmmhunt.compiler.aggregates import (
     AGGREGATE_FORMS,
     AGGREGATES,
     ARG_EXTREMES,
+    canonical_aggregate,
     compile_aggregate,
     default_name,
     expand_percentiles,
@@ -252,7 +253,7 @@ class TabularCompiler:
             group.append(typed.sql.copy())
         # arg_max/arg_min pack their row into a struct that an outer SELECT unpacks into columns.
         unpack: list[tuple[str, str, str]] = []  # (output name, struct column, field)
-        for item in op.aggregates:
+        for item in map(canonical_aggregate, op.aggregates):
             call = item.expr
             if item.names and not (isinstance(call, ast.Call) and call.name in ARG_EXTREMES):
                 raise KqlNotSupported("(A, B) = ... other than arg_max/arg_min", item.span, self.ctx.source)

@@ -15,7 +15,7 @@ from typing import ClassVar
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlNotSupported, KqlSyntaxError, Span
 from rmmhunt.kql.lexer import T, Token, tokenize
-from rmmhunt.kql.types import KqlType, parse_type_name
+from rmmhunt.kql.types import DATETIME_TEXT_FORMATS, KqlType, parse_type_name
 
 # Binding strength of binary operators; higher binds tighter.
 OR, AND, COMPARE, ADD, MUL = 1, 2, 3, 4, 5
@@ -191,7 +191,14 @@ class Parser:
         name, _ = self.identifier("a name after 'let'")
         self.expect_op("=")
         value: ast.Expr | ast.Tabular | ast.FunctionDef
-        if self.tok.is_op("(") and self._looks_like_function_definition():
+        if self.tok.is_word("view") and self.peek().is_op("("):
+            # `let f = view () { ... }`: `view` only makes `union *` see the function, and rmmhunt's `union *`
+            # reads the stored tables (https://learn.microsoft.com/en-us/kusto/query/let-statement).
+            self.advance()
+            if not self._looks_like_function_definition():
+                raise self.error("expected a function definition `() { ... }` after 'view'")
+            value = self.parse_function_definition()
+        elif self.tok.is_op("(") and self._looks_like_function_definition():
             value = self.parse_function_definition()
         else:
             value = self.parse_tabular() if self._starts_tabular() else self.parse_expr()
@@ -992,8 +999,17 @@ _DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
 
 
 def parse_datetime_literal(raw: str) -> datetime:
-    """ISO 8601 forms Kusto accepts in `datetime(...)`, with up to 7 fractional digits and optional Z."""
-    text = raw.strip().rstrip("Zz").strip()
+    """The forms Kusto accepts in `datetime(...)`: ISO 8601 with up to 7 fractional digits and optional Z, then
+    the RFC 822/850 and US forms of DATETIME_TEXT_FORMATS; the text may be quoted, `datetime('2024-01-31')`."""
+    text = raw.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1].strip()
+    for fmt in DATETIME_TEXT_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    text = text.rstrip("Zz").strip()
     fraction = ""
     m = re.fullmatch(r"(.*?:\d\d)\.(\d{1,7})", text)
     if m:
@@ -1043,7 +1059,13 @@ def parse_dynamic_literal(raw: str) -> object:
     text = raw.strip()
     if not text:
         raise ValueError("empty")
-    text = re.sub(r'("(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\')|//[^\n]*', lambda m: m.group(1) or "", text)  # comments
+    # Comments go, and white space JSON does not know (a no-break space, a zero-width space) becomes a space,
+    # as it is white space to the lexer; strings stay as they are.
+    text = re.sub(
+        r'("(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\')|//[^\n]*|[^\S \t\r\n]|[\u200b\ufeff]',
+        lambda m: m.group(1) or ("" if m.group().startswith("//") else " "),
+        text,
+    )
     converted = re.sub(r"'((?:[^'\\]|\\.)*)'", lambda m: json.dumps(m.group(1).replace("\\'", "'")), text)
     converted = re.sub(r",\s*([\]}])", r"\1", converted)  # Kusto tolerates a trailing comma
     try:

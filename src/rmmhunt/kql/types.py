@@ -27,6 +27,27 @@ class KqlType(StrEnum):
         return self in (KqlType.INT, KqlType.LONG)
 
 
+# Besides ISO 8601, the formats of https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/datetime
+# ("supported as datetime() literals and the todatetime() function"), as strptime formats (Python's and DuckDB's).
+DATETIME_TEXT_FORMATS = (
+    "%m-%d-%Y",
+    "%m/%d/%Y",
+    "%m-%d-%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M:%S",
+    "%a, %d %b %y %H:%M:%S GMT",
+    "%a, %d %b %y %H:%M:%S",
+    "%a, %d %b %y %H:%M",
+    "%d %b %y %H:%M:%S GMT",
+    "%d %b %y %H:%M:%S",
+    "%d %b %y %H:%M",
+    "%A, %d-%b-%y %H:%M:%S GMT",
+    "%A, %d-%b-%y %H:%M:%S",
+    "%d-%b-%y %H:%M:%S GMT",
+    "%d-%b-%y %H:%M:%S",
+    "%d-%b-%y %H:%M",
+    "%Y-%m-%d %H:%M:%S GMT",
+)
+
 # Spellings Kusto accepts in type positions (datatable, casts), including documented synonyms.
 TYPE_NAMES: dict[str, KqlType] = {
     **{t.value: t for t in KqlType},

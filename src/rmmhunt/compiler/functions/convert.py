@@ -26,7 +26,7 @@ from rmmhunt.compiler.functions.sql import EPOCH_TICKS, Ref, case, n, s
 from rmmhunt.compiler.literals import literal
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlTypeError
-from rmmhunt.kql.types import KqlType, format_timespan, parse_type_name
+from rmmhunt.kql.types import DATETIME_TEXT_FORMATS, KqlType, format_timespan, parse_type_name
 
 if TYPE_CHECKING:
     from rmmhunt.compiler.scalar import ExprCompiler
@@ -35,26 +35,6 @@ _INTEGER_TEXT = r"^\s*[+-]?([0-9]+|0[xX][0-9a-fA-F]+)\s*$"
 _BOOL_TEXT = r"(?i)^\s*(true|false)\s*$"
 _SPACE_EDGES = r"^\s+|\s+$"
 _TIMESPAN_TEXT = r"^\s*(-?)(?:([0-9]+)\.)?([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2})(?:\.([0-9]{1,7}))?)?\s*$"
-# Besides ISO 8601 (read by the TIMESTAMPTZ cast, which honours a UTC offset), the formats of
-# https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/datetime that DuckDB's strptime reads.
-_DATETIME_FORMATS = (
-    "%m-%d-%Y",
-    "%m/%d/%Y",
-    "%m-%d-%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M:%S",
-    "%a, %d %b %y %H:%M:%S GMT",
-    "%a, %d %b %y %H:%M:%S",
-    "%a, %d %b %y %H:%M",
-    "%d %b %y %H:%M:%S GMT",
-    "%d %b %y %H:%M:%S",
-    "%d %b %y %H:%M",
-    "%A, %d-%b-%y %H:%M:%S GMT",
-    "%A, %d-%b-%y %H:%M:%S",
-    "%d-%b-%y %H:%M:%S GMT",
-    "%d-%b-%y %H:%M:%S",
-    "%d-%b-%y %H:%M",
-    "%Y-%m-%d %H:%M:%S GMT",
-)
 _INT32 = 2**32
 
 
@@ -397,7 +377,7 @@ def condition_of(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typ
 def datetime_from_text(compiler: ExprCompiler, text: exp.Expression) -> exp.Expression:
     def body(t: Ref) -> exp.Expression:
         iso = exp.AtTimeZone(this=sql.try_cast(t(), "TIMESTAMPTZ"), zone=s("UTC"))
-        formats = exp.Array(expressions=[s(f) for f in _DATETIME_FORMATS])
+        formats = exp.Array(expressions=[s(f) for f in DATETIME_TEXT_FORMATS])
         return sql.coalesce(iso, sql.anon("try_strptime", t(), formats))
 
     return sql.bind(compiler, _trimmed(text), body)
