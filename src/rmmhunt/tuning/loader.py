@@ -16,6 +16,16 @@ class ExclusionError(RmmhuntError):
     pass
 
 
+class _DatesAsText(yaml.SafeLoader):
+    """YAML without implicit dates: `expires` is parsed by the model, so a bad date is an error with a line."""
+
+
+_DatesAsText.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _node_at(node: yaml.Node, loc: tuple[int | str, ...]) -> yaml.Node:
     """The deepest YAML node along a pydantic error location (a key's node for a mapping key)."""
     for step in loc:
@@ -41,7 +51,8 @@ def _problem(error: dict) -> str:
         what = "condition" if known else "key"
         return f"unknown {what} {loc!r}" + (f" (known conditions: {known})" if known else "")
     message = error["msg"].removeprefix("Value error, ")
-    return f"{loc}: {message[:1].lower()}{message[1:]}"
+    message = message[:1].lower() + message[1:]
+    return f"{loc}: {message}" if loc else message
 
 
 def _entry_id(entry: object, index: int) -> str:
@@ -58,8 +69,8 @@ def load_exclusions(path: str | os.PathLike[str]) -> ExclusionSet:
     except (OSError, UnicodeDecodeError) as exc:
         raise ExclusionError(f"{path}: cannot read: {exc}") from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_DatesAsText)
+        data = yaml.load(text, Loader=_DatesAsText)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
