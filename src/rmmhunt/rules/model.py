@@ -2,7 +2,9 @@
 
 Reference: the Azure-Sentinel repository's rule template schema (id, name, description,
 requiredDataConnectors, tactics, relevantTechniques, query, and for scheduled rules kind,
-severity, queryFrequency, queryPeriod, triggerOperator, triggerThreshold, entityMappings).
+severity, queryFrequency, queryPeriod, triggerOperator, triggerThreshold, entityMappings, customDetails,
+alertDetailsOverride, eventGroupingSettings, incidentConfiguration). Durations and triggers are parsed and
+checked, naming the file and line, by `rules.schedule`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,23 @@ class DataConnector(BaseModel):
 
     connectorId: str
     dataTypes: list[str] = Field(default_factory=list)
+
+
+class EventGroupingSettings(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    aggregationKind: str = "SingleAlert"  # or AlertPerResult
+
+
+class AlertDetailsOverride(BaseModel):
+    """Alert name and description from `{{Column}}` formats, severity and tactics from columns."""
+
+    model_config = ConfigDict(extra="allow")
+
+    alertDisplayNameFormat: str | None = None
+    alertDescriptionFormat: str | None = None
+    alertSeverityColumnName: str | None = None
+    alertTacticsColumnName: str | None = None
 
 
 class Rule(BaseModel):
@@ -40,6 +59,10 @@ class Rule(BaseModel):
     triggerOperator: str | None = None
     triggerThreshold: int | None = None
     entityMappings: list[dict[str, Any]] = Field(default_factory=list)
+    customDetails: dict[str, str] = Field(default_factory=dict)  # alert detail key -> result column
+    alertDetailsOverride: AlertDetailsOverride | None = None
+    eventGroupingSettings: EventGroupingSettings = Field(default_factory=EventGroupingSettings)
+    incidentConfiguration: dict[str, Any] | None = None  # kept as written: incidents are Sentinel's, not ours
     version: str | None = None
 
     @field_validator("tactics", "relevantTechniques", mode="before")
