@@ -25,7 +25,7 @@ from rmmhunt.compiler.scalar import ExprCompiler
 from rmmhunt.compiler.sqltypes import sql_type
 from rmmhunt.compiler.udf import call_tabular_function
 from rmmhunt.kql import ast
-from rmmhunt.kql.errors import KqlNotSupported, KqlTypeError
+from rmmhunt.kql.errors import KqlNameError, KqlNotSupported, KqlTypeError
 from rmmhunt.kql.types import KqlType
 
 
@@ -68,6 +68,8 @@ class TabularCompiler:
             return ast.TableRef(node.span, node.name)
         if isinstance(node, ast.Call) and node.name == "materialize" and len(node.args) == 1:
             return self.as_tabular(node.args[0])
+        if isinstance(node, ast.Call) and node.name == "_GetWatchlist":
+            return ast.TabularCall(node.span, node)
         raise KqlTypeError("expected a table here", node.span, self.ctx.source)
 
     def names_relation(self, node: ast.Expr | ast.Tabular | ast.FunctionDef) -> bool:
@@ -75,7 +77,7 @@ class TabularCompiler:
         if isinstance(node, ast.Tabular | ast.TabularExpr):
             return True
         if isinstance(node, ast.Call):
-            return node.name == "materialize"
+            return node.name in ("materialize", "_GetWatchlist")
         if isinstance(node, ast.Name):
             name = node.name
             return name in self.ctx.relations or (
@@ -119,7 +121,24 @@ class TabularCompiler:
             return call_tabular_function(self, call)
         if call.name == "materialize":
             return self.compile(self.as_tabular(call))
+        if call.name == "_GetWatchlist":
+            return self.watchlist(call)
         raise KqlNotSupported(f"function {call.name}()", call.name_span, self.ctx.source)
+
+    def watchlist(self, call: ast.Call) -> Relation:
+        """`_GetWatchlist('Name')`: a Sentinel watchlist of the workspace (see rmmhunt.tuning.watchlists)."""
+        name = ExprCompiler(self.ctx, {}).compile(call.args[0]) if len(call.args) == 1 else None
+        if name is None or not name.is_constant or not isinstance(name.value, str):
+            message = "_GetWatchlist() takes one constant string, the watchlist's name"
+            raise KqlTypeError(message, call.span, self.ctx.source)
+        # Only a workspace has watchlists; the bare catalog (no workspace) has none.
+        names = self.ctx.tables.watchlist_names() if hasattr(self.ctx.tables, "watchlist_names") else []
+        if name.value not in names:
+            known = f"the workspace has: {', '.join(names)}" if names else "the workspace has none (watchlists/*.csv)"
+            raise KqlNameError(f"watchlist {name.value!r} not found; {known}", call.span, self.ctx.source)
+        columns = self.ctx.tables.watchlist_columns(name.value)
+        view = exp.Table(this=ident(self.ctx.tables.watchlist_view(name.value)))
+        return Relation(exp.Select(expressions=[exp.Star()]).from_(view, copy=False), dict(columns), filterable=True)
 
     def range(self, node: ast.Range) -> Relation:
         """`range x from a to b step s`: inclusive of b (https://learn.microsoft.com/en-us/kusto/query/range-operator)."""

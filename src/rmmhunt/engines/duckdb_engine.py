@@ -76,6 +76,11 @@ class DuckDBEngine:
     def register(self, tree: exp.Expression) -> None:
         for name in referenced_tables(tree) - self.views:
             columns = self.tables.table_columns(name)
+            watchlist = self.store.watchlist_for_view(name) if self.store is not None and columns is None else None
+            if watchlist is not None:
+                self.con.register(name, watchlist)
+                self.views.add(name)
+                continue
             if columns is None:
                 continue  # not a table (a subquery's alias): DuckDB names anything unknown
             files = [str(p) for p in self.store.table_files(name)] if self.store is not None else []

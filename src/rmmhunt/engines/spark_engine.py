@@ -137,6 +137,11 @@ class SparkEngine:
     def register(self, tree: exp.Expression) -> None:
         for name in referenced_tables(tree) - self.views:
             columns = self.tables.table_columns(name)
+            watchlist = self.store.watchlist_for_view(name) if self.store is not None and columns is None else None
+            if watchlist is not None:
+                self.session.createDataFrame(watchlist).createOrReplaceTempView(name)
+                self.views.add(name)
+                continue
             if columns is None:
                 continue  # not a table (a subquery's alias): Spark names anything unknown
             self.table_frame(name, columns).createOrReplaceTempView(name)

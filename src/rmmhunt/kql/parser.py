@@ -268,7 +268,19 @@ class Parser:
             return True
         if tok.text in ("datatable", "print", "union", "range"):
             return True
+        if nxt.is_op("("):  # `f(...) | where ...`: a tabular function's result piped on (_GetWatchlist('x') | ...)
+            return self._after_parentheses(self.i + 1).is_op("|")
         return nxt.is_op("|")
+
+    def _after_parentheses(self, j: int) -> Token:
+        """The token after the parenthesized group that opens at token `j`."""
+        depth = 0
+        while j < len(self.tokens) and self.tokens[j].kind is not T.EOF:
+            depth += self.tokens[j].is_op("(") - self.tokens[j].is_op(")")
+            j += 1
+            if depth == 0:
+                break
+        return self.tokens[min(j, len(self.tokens) - 1)]
 
     # ------------------------------------------------------------ tabular
 

@@ -6,6 +6,7 @@
                                                   (day=unknown: tables or rows without a Timestamp)
     WS/manifest/<sha256>.json                     one per ingested source file (see manifest.py)
     WS/quarantine/<id>.parquet                    records ingest set aside (see quarantine.py)
+    WS/watchlists/<Name>.csv                      Sentinel watchlists, read by _GetWatchlist('Name')
     WS/.staging/<id>/                             transactions in progress (see transaction.py)
     WS/.lock                                      held by the one process writing
 
@@ -14,8 +15,10 @@ Every change is a transaction: a reader or a crash never leaves half of one behi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,9 +29,11 @@ from rmmhunt.kql.types import KqlType
 from rmmhunt.schema import Catalog, default_catalog
 from rmmhunt.store.tables import TableWriter
 from rmmhunt.store.transaction import STAGING, Transaction, WorkspaceError, recover, workspace_lock, write_atomically
+from rmmhunt.tuning.watchlists import read_watchlist, watchlist_columns, watchlist_names
 
 MARKER = "rmmhunt-workspace.json"
 FORMAT_VERSION = 1
+WATCHLIST_VIEW_PREFIX = "_watchlist_"
 
 
 class WorkspaceStore:
@@ -78,6 +83,28 @@ class WorkspaceStore:
 
     def table_files(self, name: str) -> list[Path]:
         return sorted((self.tables_dir / name).glob("day=*/*.parquet"))
+
+    # ------------------------------------------------------------ watchlists
+
+    def watchlist_names(self) -> list[str]:
+        return watchlist_names(self.root / "watchlists")
+
+    def watchlist_columns(self, name: str) -> dict[str, KqlType] | None:
+        return watchlist_columns(self.root / "watchlists" / f"{name}.csv") if name in self.watchlist_names() else None
+
+    def watchlist_view(self, name: str) -> str:
+        """The name engines give a watchlist's view: an identifier every engine accepts, distinct per watchlist."""
+        digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+        return f"{WATCHLIST_VIEW_PREFIX}{re.sub(r'[^A-Za-z0-9_]', '_', name)}_{digest}"
+
+    def watchlist_for_view(self, view: str) -> pa.Table | None:
+        """The items of the watchlist an engine view is named for, or None."""
+        if not view.startswith(WATCHLIST_VIEW_PREFIX):
+            return None
+        for name in self.watchlist_names():
+            if self.watchlist_view(name) == view:
+                return read_watchlist(self.root / "watchlists" / f"{name}.csv")
+        return None
 
     # ------------------------------------------------------------ writing
 
