@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -14,13 +14,17 @@ import pyarrow as pa
 import typer
 from rich.console import Console
 
-from rmmhunt import output
+from rmmhunt import output, runner
+from rmmhunt.alerts import write_run
 from rmmhunt.api import HuntResult, Workspace
+from rmmhunt.compiler.compile import utc_now
 from rmmhunt.demo.workspace import DEFAULT_DAYS, DEFAULT_DEVICES, build_demo_workspace
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.ingest.progress import IngestProgress
 from rmmhunt.rules import builtin_rules_dir, load_rules
 from rmmhunt.rules.lint import lint_paths
+from rmmhunt.rules.schedule import parse_duration
+from rmmhunt.tuning import Suppression, load_exclusions
 
 app = typer.Typer(
     add_completion=False,
@@ -54,6 +58,13 @@ NowOption = Annotated[
     str | None, typer.Option("--now", help="Fix now() (ISO 8601, UTC) to replay exports; default: the clock.")
 ]
 FormatOption = Annotated[Format, typer.Option("--format", help="Output format.")]
+ExclusionsOption = Annotated[
+    Path | None,
+    typer.Option("--exclusions", help="Exclusions YAML: sanctioned uses whose matches are reported as suppressed."),
+]
+RulesOption = Annotated[
+    Path | None, typer.Option("--rules", help="Rule YAML file or directory (default: the built-in pack).")
+]
 
 
 class EngineName(StrEnum):
@@ -120,15 +131,33 @@ def hunt(
     format: FormatOption = Format.table,
     engine: EngineOption = EngineName.duckdb,
     spark_master: SparkMasterOption = None,
+    exclusions: ExclusionsOption = None,
 ) -> None:
     """Run hunting rules (Sentinel rule YAML) on a workspace."""
     workspace = Workspace(data, engine.value, spark_master=spark_master)
-    results = workspace.hunt(rules or builtin_rules_dir(), parse_now(now))
+    if exclusions is None:
+        results = workspace.hunt(rules or builtin_rules_dir(), parse_now(now))
+        suppressed: dict[str, list[Suppression]] = {}
+    else:
+        loaded = load_rules(rules or builtin_rules_dir())
+        outcomes = runner.hunt(workspace, loaded, parse_now(now) or utc_now(), load_exclusions(exclusions))
+        results = [HuntResult(item, outcome.kept) for item, outcome in outcomes]
+        suppressed = {item.rule.id: outcome.suppressed for item, outcome in outcomes}
     if format is Format.json:
         payload = [
             {
                 "rule": {"id": r.rule.rule.id, "name": r.rule.rule.title, "file": str(r.rule.path)},
                 **output.to_json_object(r.table),
+                **(
+                    {
+                        "suppressed": [
+                            {"exclusion": s.exclusion_id, **output.to_json_object(s.table)}
+                            for s in suppressed.get(r.rule.rule.id, [])
+                        ]
+                    }
+                    if exclusions
+                    else {}
+                ),
             }
             for r in results
         ]
@@ -137,8 +166,22 @@ def hunt(
     if format is Format.csv:
         for r in results:
             sys.stdout.write(f"# rule {r.rule.rule.id}: {r.rule.rule.title}\n{output.to_csv(r.table)}")
+            for s in suppressed.get(r.rule.rule.id, []):
+                sys.stdout.write(f"# suppressed by exclusion {s.exclusion_id}\n{output.to_csv(s.table)}")
         return
     print_hunt(results)
+    print_suppressed(results, suppressed)
+
+
+def print_suppressed(results: list[HuntResult], suppressed: dict[str, list[Suppression]]) -> None:
+    """The rows each exclusion set aside, under the rule and the exclusion's id."""
+    for r in results:
+        for s in suppressed.get(r.rule.rule.id, []):
+            title = f"Suppressed by exclusion {s.exclusion_id}: {r.rule.rule.title}  [dim]({r.rule.rule.id})[/dim]"
+            output.print_table(s.table, stdout, title=title)
+    count = sum(s.table.num_rows for entries in suppressed.values() for s in entries)
+    if count:
+        stdout.print(f"[bold yellow]{count} matching rows suppressed by exclusions.[/bold yellow]")
 
 
 def print_hunt(results: list[HuntResult]) -> None:
@@ -151,6 +194,92 @@ def print_hunt(results: list[HuntResult]) -> None:
         f"[bold]{len(results)} rules run: {len(matched)} matched ({rows} rows), "
         f"{len(results) - len(matched)} found nothing.[/bold]"
     )
+
+
+def parse_time(value: str, option: str) -> datetime:
+    """A required time option: parse_now's error, naming the option."""
+    try:
+        parsed = parse_now(value)
+    except typer.BadParameter as error:
+        raise typer.BadParameter(error.message, param_hint=option) from None
+    if parsed is None:
+        raise typer.BadParameter("a time is required", param_hint=option)
+    return parsed
+
+
+def parse_every(value: str) -> timedelta:
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--every") from None
+
+
+@app.command("run")
+def run_rules(
+    data: Annotated[Path, typer.Option("--data", help="Workspace directory.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for alerts.jsonl, alerts.csv and report.html.")],
+    rules: RulesOption = None,
+    exclusions: ExclusionsOption = None,
+    now: NowOption = None,
+    engine: EngineOption = EngineName.duckdb,
+    spark_master: SparkMasterOption = None,
+) -> None:
+    """Run the rules once, as Sentinel would at --now, and write the alerts and an HTML report."""
+    workspace = Workspace(data, engine.value, spark_master=spark_master)
+    excluded = load_exclusions(exclusions) if exclusions else None
+    result = runner.run(workspace, load_rules(rules or builtin_rules_dir()), parse_now(now) or utc_now(), excluded)
+    written = write_run(result, out)
+    per_rule: dict[str, int] = {}
+    for alert in result.raised:
+        per_rule[alert.rule.name] = per_rule.get(alert.rule.name, 0) + 1
+    for name, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0])):
+        stdout.print(f"{count:>6}  {name}", markup=False, highlight=False)
+    stdout.print(
+        f"[bold]{len(result.rules)} rules run: {len(result.raised)} alerts from {len(per_rule)} rules, "
+        f"{len(result.suppressed)} suppressed.[/bold]"
+    )
+    for label, ids in (("expired", result.expired), ("unused", result.unused)):
+        for exclusion_id in ids:
+            note = result.exclusions[exclusion_id]
+            stdout.print(f"[yellow]{label} exclusion {exclusion_id} ({note.place})[/yellow]", highlight=False)
+    stdout.print(f"Wrote {', '.join(str(p) for p in written.values())}", markup=False, highlight=False)
+
+
+@app.command()
+def backtest(
+    data: Annotated[Path, typer.Option("--data", help="Workspace directory.")],
+    rules: Annotated[Path, typer.Option("--rules", help="Rule YAML file or directory.")],
+    start: Annotated[str, typer.Option("--from", help="When the rules are enabled (ISO 8601, UTC).")],
+    end: Annotated[str, typer.Option("--to", help="End of the history (ISO 8601, UTC).")],
+    exclusions: ExclusionsOption = None,
+    every: Annotated[
+        str, typer.Option("--every", help="Step between runs of hunting queries (5m, 1h, 1d, PT1H, ...).")
+    ] = "1d",
+    per_run: Annotated[bool, typer.Option("--per-run", help="One line per run instead of per rule.")] = False,
+    format: FormatOption = Format.table,
+    engine: EngineOption = EngineName.duckdb,
+    spark_master: SparkMasterOption = None,
+) -> None:
+    """Run each rule as if it had been scheduled over a history: how often it would have fired."""
+    step, first, last = parse_every(every), parse_time(start, "--from"), parse_time(end, "--to")
+    workspace = Workspace(data, engine.value, spark_master=spark_master)
+    excluded = load_exclusions(exclusions) if exclusions else None
+    result = runner.backtest(workspace, load_rules(rules), first, last, every=step, exclusions=excluded)
+    table = result.runs_table() if per_run else result.totals_table()
+    if format is Format.json:
+        print_json({**output.to_json_object(table), "expired": result.expired, "unused": result.unused})
+    elif format is Format.csv:
+        sys.stdout.write(output.to_csv(table))
+    else:
+        output.print_table(table, stdout, title="Backtest runs" if per_run else "Backtest per rule")
+        totals = result.totals()
+        stdout.print(
+            f"[bold]{sum(t.runs for t in totals)} runs, {sum(t.fired for t in totals)} fired, "
+            f"{sum(t.alerts for t in totals)} alerts, {sum(t.suppressed for t in totals)} suppressed.[/bold]"
+        )
+        for label, ids in (("expired", result.expired), ("unused", result.unused)):
+            for exclusion_id in ids:
+                stdout.print(f"[yellow]{label} exclusion {exclusion_id}[/yellow]", highlight=False)
 
 
 @app.command()
