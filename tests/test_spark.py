@@ -1,7 +1,8 @@
 """The Spark engine gives the same rows as DuckDB.
 
-The foundation corpus (the cases of tests/test_semantics.py), the seed and the rule pack on the demo
-workspace, and the places where Spark SQL and DuckDB spell things differently (engines/dialects.py).
+The conformance tables (the cases of tests/test_semantics.py, test_operators.py and test_functions.py), the
+seed and the rule pack on the demo workspace, and the places where Spark SQL and DuckDB spell things
+differently (engines/dialects.py).
 One local[2] SparkSession serves the whole run, since starting a JVM costs seconds; the data are small.
 """
 
@@ -27,8 +28,9 @@ from rmmhunt.output import kql_types, rows
 from rmmhunt.rules import LoadedRule, builtin_rules_dir, load_rules
 from rmmhunt.store import WorkspaceStore
 
+from . import test_functions, test_operators, test_semantics
+from .kql_cases import NOW, Case
 from .test_seed import SEED_RULE_ID, hand_written_rows, normalised, seed_query_text
-from .test_semantics import CASES, NOW
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed: pip install -e '.[dev,spark]'")
 if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
@@ -37,6 +39,13 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
 from rmmhunt.engines.spark_engine import start_session  # after the skip: needs PySpark
 
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
+# Every conformance case, named after its table; each table's cases run on both engines.
+CONFORMANCE: list[tuple[str, Case]] = [
+    *(("semantics", c) for c in test_semantics.CASES),
+    *(("operators", c) for c in test_operators.CASES),
+    *(("functions", c) for c in [*test_functions.CASES, *test_functions.ACCESS_CASES]),
+]
 
 # A short-lived JVM starts about twice as fast with only the C1 JIT compiler.
 TEST_CONF = {"spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1", "spark.sql.shuffle.partitions": "2"}
@@ -78,8 +87,51 @@ def assert_same(actual: pa.Table, expected: pa.Table) -> None:
     assert canonical(actual) == canonical(expected)
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
-def test_corpus_same_rows_as_duckdb(spark_empty: Workspace, empty_ws: Workspace, case) -> None:
+# Conformance cases where Spark does not yet give DuckDB's rows: each is a bug of the Spark dialect mapping
+# (engines/dialects.py) to fix, not an accepted difference. Strict: a fixed one fails until removed here.
+_ORDERLESS_WINDOW = "row_number() over a window with no ORDER BY, which Spark refuses"
+_JSON_OF_TEXT = "to_json() of a dynamic value Spark holds as JSON text"
+_ROWS_DIFFER = "Spark gives other rows (not investigated yet)"
+SPARK_DIFFERENCES = {
+    "operators-join-innerunique-default": _ORDERLESS_WINDOW,
+    "operators-serialize-with-row-number": _ORDERLESS_WINDOW,
+    "operators-prev-offset-default": "lag() with a window frame, which Spark refuses",
+    "operators-in-array-column": _JSON_OF_TEXT,
+    "operators-in-runtime-array": _JSON_OF_TEXT,
+    "functions-strcat-any-types": _JSON_OF_TEXT,
+    "functions-tostring-every-type": _JSON_OF_TEXT,
+    "functions-split-columns-index-in-and-out-of-range": _ROWS_DIFFER,
+    "functions-replace-regex-doc-example": _ROWS_DIFFER,
+    "functions-replace-regex-all-matches": _ROWS_DIFFER,
+    "functions-base64-decode-tostring-doc-examples": "Spark's decode() fails on invalid UTF-8 inside TRY",
+    "functions-tolong-doc-example-and-ticks": "timestamp_micros() is TIMESTAMP, added to a TIMESTAMP_NTZ",
+    "functions-totimespan-doc-example": "the SQL for timespan text is not Spark SQL",
+    "functions-totimespan-strings": "the SQL for timespan text is not Spark SQL",
+    "functions-datetime-diff-doc-example": _ROWS_DIFFER,
+    "functions-datetime-diff-columns-negative": _ROWS_DIFFER,
+    "functions-dayofweek-hourofday-columns": "the SQL for dayofweek() is not Spark SQL",
+    "functions-format-datetime-doc-examples": _ROWS_DIFFER,
+    "functions-format-datetime-element-table": _ROWS_DIFFER,
+    "functions-bin-doc-examples": "the SQL for bin() is not Spark SQL (a CASE in the wrong place)",
+    "functions-bin-columns": "the SQL for bin() is not Spark SQL (a CASE in the wrong place)",
+    "functions-ipv6-compare-order-and-invalid": _ROWS_DIFFER,
+}
+
+
+def _conformance_param(table: str, case: Case) -> object:
+    name = f"{table}-{case.id}"
+    reason = SPARK_DIFFERENCES.get(name)
+    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return pytest.param(case, id=name, marks=marks)
+
+
+def test_known_spark_differences_name_cases() -> None:
+    names = {f"{table}-{case.id}" for table, case in CONFORMANCE}
+    assert set(SPARK_DIFFERENCES) <= names
+
+
+@pytest.mark.parametrize("case", [_conformance_param(table, c) for table, c in CONFORMANCE])
+def test_conformance_same_rows_as_duckdb(spark_empty: Workspace, empty_ws: Workspace, case: Case) -> None:
     expected = empty_ws.query(case.kql, now=NOW)
     try:
         actual = spark_empty.query(case.kql, now=NOW)

@@ -21,6 +21,8 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | INTERVAL with no fields              | INTERVAL DAY TO SECOND (a bare one is Spark's CalendarInterval)  |
 | CAST(x AS JSON)                      | JSON text: a string stays as it is, anything else goes to_json   |
 | CAST('1-01-01 ...' AS TIMESTAMP)     | the year written with four digits, as Spark requires             |
+| ts + INTERVAL (n) unit (exp.DateAdd) | timestampadd(unit, n, ts): Spark's date_add() would drop the time |
+| (?P<name>...) in a regex constant    | (?<name>...), Java's spelling of RE2's named group               |
 
 What Spark cannot say yet (SPARK_UNMAPPED: JSON paths, JSON types, bags) fails here with DialectError,
 naming it, before Spark sees the query.
@@ -28,6 +30,7 @@ naming it, before Spark sees the query.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sqlglot import exp
@@ -135,7 +138,24 @@ def _spark_cast_to_json(node: exp.Cast) -> exp.Expression:
     return call("to_json", value)
 
 
+# An unescaped `(?P<`: an even number of backslashes (maybe none) before the parenthesis.
+_RE2_NAMED_GROUP = re.compile(r"(?<!\\)((?:\\\\)*)\(\?P<")
+_REGEX_NODES = (exp.RegexpExtract, exp.RegexpExtractAll, exp.RegexpLike, exp.RegexpReplace, exp.RegexpSplit)
+
+
+def _spark_regex(node: exp.Expression) -> exp.Expression:
+    pattern = node.args.get("expression")
+    if isinstance(pattern, exp.Literal) and pattern.is_string and "(?P<" in pattern.this:
+        node.set("expression", exp.Literal.string(_RE2_NAMED_GROUP.sub(r"\1(?<", pattern.this)))
+    return node
+
+
 def _spark_node(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, _REGEX_NODES):
+        return _spark_regex(node)
+    if isinstance(node, exp.DateAdd):
+        unit = exp.var(str(node.args["unit"].name).upper())
+        return call("timestampadd", unit, node.expression, node.this)
     if isinstance(node, exp.Anonymous):
         name = str(node.this).lower()
         if name in SPARK_UNMAPPED:
