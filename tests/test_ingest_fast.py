@@ -1,0 +1,120 @@
+"""The fast path (DuckDB's read_json reading a JSON lines file itself) stores exactly what the
+per-line path stores, and hands a file back to the per-line path at anything it does not take:
+a key first seen after DuckDB's detection sample, a value that does not fit, invalid JSON, a record
+of another table. Each case is ingested both ways and the workspaces compared.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from rmmhunt.ingest import Ingester, IngestReport, fast
+from rmmhunt.store import WorkspaceStore, read_quarantine
+
+DATA = Path(__file__).parent / "data" / "ingest"
+STREAM = (DATA / "streaming-mixed.json").read_text("utf-8").splitlines()  # cert, network, network, info
+SAMPLE = 50  # records the columns are detected from (fast.SAMPLE_RECORDS, made small here)
+CERT = "AdvancedHunting-DeviceFileCertificateInfo"
+
+
+def record(i: int, category: str = CERT, **properties: object) -> str:
+    body = {
+        "Timestamp": f"2026-11-20T08:{i // 600 % 60:02d}:{i // 10 % 60:02d}.{i % 10}000001Z",
+        "DeviceName": f"ws-{i % 7}",
+        "IsSigned": i % 3 == 0,
+        "ReportId": 4294967296 + i,
+        **properties,
+    }
+    return json.dumps({"time": "2026-11-20T08:15:00Z", "category": category, "properties": body})
+
+
+def many(count: int, last: str) -> str:
+    """`count` good records, then `last` (past the detection sample when count > SAMPLE)."""
+    return "\n".join([*(record(i) for i in range(count)), last]) + "\n"
+
+
+def quirks() -> str:
+    """One table's records in every form the per-line path reads, all of which the fast path takes."""
+    lines = [
+        STREAM[0],
+        record(1, IsSigned="True", ReportId="8589934593"),  # booleans and numbers as text
+        record(2, Timestamp="2026-11-20T10:00:00.1234567+02:00"),  # an offset, 7 digits
+        record(3, Extra={"b": 2, "a": [1, 2]}, Note=None),  # unknown keys, one nested
+        record(4, Extra='{"a": 1}', Signer="Remote Utilities LLC"),
+        "",
+        record(5, CertificateExpirationTime="2027-01-01"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+CASES: dict[str, tuple[Callable[[], str | bytes], str, bool]] = {
+    # name: (file content, file name, whether the fast path keeps the file)
+    "stream quirks": (quirks, "PT1H.json", True),
+    "stream quirks, gzip": (lambda: gzip.compress(quirks().encode()), "PT1H.json.gz", True),
+    "sentinel rows of two tables": (lambda: (DATA / "sentinel-export.json").read_text("utf-8"), "rows.json", False),
+    "stream of four tables": (lambda: "\n".join(STREAM) + "\n", "PT1H.json", False),
+    "new key after the sample": (lambda: many(SAMPLE + 100, record(0, NewColumn="late")), "PT1H.json", False),
+    "bad datetime after the sample": (lambda: many(SAMPLE + 100, record(0, Timestamp="yesterday")), "PT1H.json", False),
+    "invalid JSON after the sample": (lambda: many(SAMPLE + 100, record(0)[:60]), "PT1H.json", False),
+    "other table after the sample": (
+        lambda: many(SAMPLE + 100, record(0, "AdvancedHunting-DeviceInfo")),
+        "PT1H.json",
+        False,
+    ),
+    "no Timestamp": (lambda: many(10, record(0, Timestamp=None)), "PT1H.json", False),
+}
+
+
+def ingest(root: Path, source: Path, *, fast_path: bool) -> tuple[WorkspaceStore, IngestReport]:
+    store = WorkspaceStore(root, create=True)
+    return store, Ingester(store, fast_path=fast_path).run([source])
+
+
+def contents(store: WorkspaceStore) -> dict[str, object]:
+    """Every stored table (schema and rows, in a stable order) and every quarantined record."""
+    found: dict[str, object] = {}
+    for table in store.stored_tables():
+        rows = pa.concat_tables(pq.read_table(f) for f in store.table_files(table)).to_pylist()
+        found[table] = (store.table_columns(table), sorted(rows, key=repr))
+    quarantined = read_quarantine(store.root).drop_columns(["source"]).to_pylist()
+    found["quarantine"] = sorted(quarantined, key=repr)
+    return found
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fast_path_stores_what_the_per_line_path_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    monkeypatch.setattr(fast, "SAMPLE_RECORDS", SAMPLE)
+    content, name, kept = CASES[case]
+    data = content()
+    source = tmp_path / name
+    source.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    per_line, per_line_report = ingest(tmp_path / "per-line", source, fast_path=False)
+    if kept:  # the per-line path must not be needed
+        monkeypatch.setattr(Ingester, "_ingest_in", lambda *a: pytest.fail("fell back to the per-line path"))
+    fast_store, fast_report = ingest(tmp_path / "fast", source, fast_path=True)
+    assert fast_report.tables == per_line_report.tables
+    assert contents(fast_store) == contents(per_line)
+
+
+def test_fast_path_values(tmp_path: Path) -> None:
+    source = tmp_path / "PT1H.json"
+    source.write_text(quirks(), "utf-8")
+    store, report = ingest(tmp_path / "ws", source, fast_path=True)
+    assert report.tables["DeviceFileCertificateInfo"].stored == 6
+    [table] = [pq.read_table(f) for f in store.table_files("DeviceFileCertificateInfo")]
+    by_report = {r["ReportId"]: r for r in table.to_pylist()}
+    assert by_report[8589934593]["IsSigned"] is True
+    # +02:00 is two hours before UTC; the 7th fractional digit is truncated
+    assert by_report[4294967298]["Timestamp"].isoformat() == "2026-11-20T08:00:00.123456"
+    assert json.loads(by_report[4294967299]["Extra"]) == {"b": 2, "a": [1, 2]}  # nested: kept as its text
+    assert by_report[4294967300]["Extra"] == '{"a": 1}'
+    assert list(store.table_columns("DeviceFileCertificateInfo"))[-2:] == ["Extra", "Note"]
