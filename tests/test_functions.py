@@ -334,6 +334,21 @@ CASES: list[Case] = [
         fn("base64_decode_tostring"),
     ),
     Case(
+        "base64-encode-tostring-doc-example-and-alias",
+        'print a = base64_encode_tostring("Kusto"), b = base64_encodestring("ö"), c = base64_encode_tostring("")',
+        ["a", "b", "c"],
+        [["S3VzdG8=", "w7Y=", ""]],
+        fn("base64_encode_tostring"),
+    ),
+    # A random guid per row: three rows, three different 36-character guids.
+    Case(
+        "new-guid-per-row",
+        "range i from 1 to 3 step 1 | extend g = new_guid() | summarize n = dcount(g), l = max(strlen(tostring(g)))",
+        ["n", "l"],
+        [[3, 36]],
+        fn("new_guid"),
+    ),
+    Case(
         "parse-path-doc-example",
         'datatable(p:string)[@"C:\\temp\\file.txt", @"temp\\file.txt", "file://C:/temp/file.txt:some.exe",'
         ' @"\\\\shared\\users\\temp\\file.txt.gz", "/usr/lib/temp/file.txt"] | extend path_parts = parse_path(p)',

@@ -494,6 +494,12 @@ def convert(compiler: ExprCompiler, arg: Typed, target: KqlType) -> exp.Expressi
     raise AssertionError(target)
 
 
+@function("new_guid", args=0)
+def _new_guid(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """A random guid, new in each row (https://learn.microsoft.com/en-us/kusto/query/new-guid-function)."""
+    return Typed(sql.cast(exp.Uuid(), KqlType.GUID), KqlType.GUID)
+
+
 def guid_of(compiler: ExprCompiler, arg: Typed) -> exp.Expression:
     text = exp.Lower(this=string_of(compiler, arg))
 

@@ -520,6 +520,16 @@ def _base64_decode_tostring(compiler: ExprCompiler, node: ast.Call, args: list[T
     return Typed(sql.coalesce(decoded, s("")), KqlType.STRING)
 
 
+@function("base64_encode_tostring", "base64_encodestring", args=1)
+def _base64_encode_tostring(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Base64 of the text's UTF-8 bytes; base64_encodestring is its deprecated alias.
+
+    https://learn.microsoft.com/en-us/kusto/query/base64-encode-tostring-function
+    """
+    text = string_arg(compiler, node, 0, args[0])
+    return Typed(exp.ToBase64(this=exp.Encode(this=text, charset=s("utf-8"))), KqlType.STRING)
+
+
 # ---------------------------------------------------------------- parsing into dynamic values
 
 _SCHEME = r"^([A-Za-z][A-Za-z0-9+.\-]*)://"
