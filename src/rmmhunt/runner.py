@@ -3,8 +3,8 @@
 
 A scheduled rule's run at t has now() == t and reads every table in (t - queryPeriod, t]; it fires when its
 result count meets the trigger, and makes alerts by its event grouping (see `rules.schedule`). A hunting query
-(no kind) has its own time logic: it runs at t as written, each result row is one alert, and the alert's
-window is the 30 days Advanced Hunting keeps. Exclusions remove matches before the trigger counts them; every
+(no kind) has its own time logic: it runs at t as written, each result row is one alert; it reads the 30 days
+Advanced Hunting keeps up to t (nothing after t existed yet when replaying a history), which is the alert's window. Exclusions remove matches before the trigger counts them; every
 match they remove is still reported, as a suppressed alert naming the exclusion.
 """
 
@@ -174,7 +174,7 @@ def _alerts(
 def run_rule_at(workspace: Workspace, item: ScheduledRule, at: datetime, exclusions: ExclusionSet) -> RuleRun:
     """One run of one rule at `at`: its alerts, then one suppressed alert group per exclusion that removed matches."""
     window = item.window(at)
-    base = period_filter(*window) if item.schedule else None
+    base = period_filter(*window)
     try:
         outcome = run_rule(workspace, item.loaded.rule, at, window, exclusions, base_filter=base)
     except KqlError as error:
