@@ -325,3 +325,14 @@ def test_unknown_trigger_operator_and_unwritable_out(setup: tuple[Workspace, Pat
     result = cli("run", "--data", str(workspace.path), "--rules", str(good), "--out", str(blocker / "out"))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{blocker / 'out'}: cannot create the output directory" in result.stderr
+
+
+def test_hunt_with_exclusions_lists_what_each_one_suppressed(setup: tuple[Workspace, Path, Path]) -> None:
+    workspace, rules, exclusions = setup
+    args = ["--data", str(workspace.path), "--rules", str(rules / "hunting.yaml"), "--now", "2026-11-02T13:00:00Z"]
+    result = cli("hunt", *args, "--exclusions", str(exclusions), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    [hunted] = json.loads(result.stdout)
+    assert sorted(row[0] for row in hunted["rows"]) == ["host-a", "host-b"]
+    [suppressed] = hunted["suppressed"]
+    assert suppressed["exclusion"] == "EXC-HOST-C" and [row[0] for row in suppressed["rows"]] == ["host-c"]
