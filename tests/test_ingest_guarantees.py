@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from rmmhunt import Workspace
-from rmmhunt.store import WorkspaceError, WorkspaceStore
+from rmmhunt.store import WorkspaceError, WorkspaceStore, transaction
 from rmmhunt.store.transaction import STAGING, workspace_lock
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -75,6 +75,31 @@ def test_a_changed_file_is_ingested_again(tmp_path: Path) -> None:
         handle.write(STREAM.read_text("utf-8").splitlines()[1] + "\n")
     report = ws.ingest(None, [source])
     assert [f.status for f in report.files] == ["ingested"]
+    assert count(ws) == 1 and count(ws, "DeviceNetworkEvents") == 1  # the first line was not read again
+
+
+def test_staged_files_and_renames_are_flushed_to_the_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flushed: list[tuple[Path, bool]] = []  # (path, whether the commit journal existed then)
+    flush = transaction.fsync
+
+    def recording(path: Path) -> None:
+        journals = list((tmp_path / "ws" / STAGING).glob(f"*/{transaction.JOURNAL}"))
+        flushed.append((path, bool(journals)))
+        flush(path)
+
+    monkeypatch.setattr(transaction, "fsync", recording)
+    ws = Workspace(tmp_path / "ws", create=True)
+    ws.ingest(None, [SENTINEL])
+    root = tmp_path / "ws"
+    published = [p.relative_to(root) for p in root.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    published.remove(Path("rmmhunt-workspace.json"))
+    # staged files are WS/.staging/<id>/files/<path in the workspace>
+    staged_before_journal = {
+        Path(*p.parts[p.parts.index("files") + 1 :]) for p, journal in flushed if STAGING in p.parts and not journal
+    }
+    assert set(published) == staged_before_journal
+    directories = {p for p, _ in flushed if p.is_dir()}
+    assert {root / r.parent for r in published} <= directories
 
 
 KILLED_INGEST = """

@@ -50,6 +50,7 @@ from rmmhunt.ingest.sources import (
     find_sources,
     gunzip,
     hash_file,
+    hash_prefix,
     zip_members,
 )
 from rmmhunt.store import (
@@ -224,7 +225,11 @@ class Ingester:
     # ------------------------------------------------------------ one file
 
     def _ingest(self, con: duckdb.DuckDBPyConnection, manifest: Manifest, source: Source) -> FileResult | Problem:
-        if self.fast_path and source.kind == "json":
+        try:
+            resume = self._resume_point(manifest, source)
+        except OSError as error:
+            return Problem(source.name, f"cannot read: {error.strerror or error}", error=True)
+        if resume is None and self.fast_path and source.kind == "json":
             transaction = self.store.transaction()
             try:
                 staged = self._stage_fast(con, source, transaction)
@@ -239,7 +244,7 @@ class Ingester:
             transaction.abort()
         transaction = self.store.transaction()
         try:
-            return self._ingest_in(con, manifest, source, transaction)
+            return self._ingest_in(con, manifest, source, transaction, resume)
         except (IngestError, OSError, zipfile.BadZipFile, duckdb.Error) as error:
             transaction.abort()
             if isinstance(error, duckdb.Error):
@@ -255,7 +260,7 @@ class Ingester:
 
     def _stage_fast(
         self, con: duckdb.DuckDBPyConnection, source: Source, transaction: Transaction
-    ) -> tuple[str, _Counts] | None:
+    ) -> tuple[RawFile, _Counts] | None:
         """Stage a JSON lines file read by DuckDB itself (see fast.py), hashing it meanwhile on
         another thread; None if the fast path does not take it. A refused record raises duckdb.Error."""
         plan = fast.plan(
@@ -266,26 +271,51 @@ class Ingester:
         tables = TableWriter(self.store, transaction)
         counts = _Counts()
         with ThreadPoolExecutor(1, thread_name_prefix="rmmhunt-ingest-hash") as pool:
-            sha256 = pool.submit(hash_file, source.path, lambda n: None)
+            hashed = pool.submit(hash_file, source.path, lambda n: None)
             for rows in fast.batches(con, plan, FAST_BATCH_ROWS):
                 tables.write(plan.table, rows, plan.new_types)
                 counts.read[plan.table] += rows.num_rows
             counts.stored.update(tables.close())
-            return sha256.result(), counts
+            return hashed.result(), counts
+
+    def _resume_point(self, manifest: Manifest, source: Source) -> RawFile | None:
+        """Where to read on from, for a JSON lines file ingested before from this path that has grown
+        since with the bytes of its complete lines unchanged (an append blob); else None."""
+        entry = manifest.by_source.get(str(source.path))
+        if (
+            self.force
+            or entry is None
+            or source.kind != "json"
+            or source.compressed
+            or not entry.complete_bytes
+            or source.stat.st_size <= entry.size
+        ):
+            return None
+        sha256 = hash_prefix(source.path, entry.complete_bytes, lambda n: self.progress.advance(n))
+        if sha256.hexdigest() != entry.complete_sha256:
+            return None  # rewritten, not appended to: a new file
+        return RawFile(
+            source.path,
+            lambda n: self.progress.advance(n),
+            start=entry.complete_bytes,
+            sha256=sha256,
+            lines_before=entry.complete_lines,
+        )
 
     def _ingest_in(
-        self, con: duckdb.DuckDBPyConnection, manifest: Manifest, source: Source, transaction: Transaction
+        self,
+        con: duckdb.DuckDBPyConnection,
+        manifest: Manifest,
+        source: Source,
+        transaction: Transaction,
+        resume: RawFile | None = None,
     ) -> FileResult:
         counts = _Counts()
         notes: list[str] = []
         tables = TableWriter(self.store, transaction)
         quarantine = QuarantineWriter(transaction, source.path.name)
-        if source.kind in ("zip", "parquet"):
-            sha256 = hash_file(source.path, lambda n: self.progress.advance(n))
-            raw = None
-        else:
-            raw = RawFile(source.path, lambda n: self.progress.advance(n))
         if source.kind == "zip":
+            raw = hash_file(source.path, lambda n: self.progress.advance(n))
             with zipfile.ZipFile(source.path) as archive:
                 for member in zip_members(archive, source.name):
                     if isinstance(member, Problem):
@@ -293,22 +323,23 @@ class Ingester:
                         continue
                     self._read(con, member.name, member.kind, _member_chunks(member), tables, quarantine, counts, notes)
         elif source.kind == "parquet":
+            raw = hash_file(source.path, lambda n: self.progress.advance(n))
             self._read_parquet(con, source.name, source.path, tables, quarantine, counts, notes)
         else:
-            assert raw is not None
+            raw = resume or RawFile(source.path, lambda n: self.progress.advance(n))
             chunks = gunzip(raw.chunks()) if source.compressed else raw.chunks()
-            self._read(con, source.name, source.kind, chunks, tables, quarantine, counts, notes)
-            sha256 = raw.sha256.hexdigest()
+            lines_before = raw.complete_lines
+            self._read(con, source.name, source.kind, chunks, tables, quarantine, counts, notes, lines_before)
         counts.stored.update(tables.close())
         quarantine.close()
-        return self._finish(manifest, source, transaction, sha256, counts, notes)
+        return self._finish(manifest, source, transaction, raw, counts, notes)
 
     def _finish(
         self,
         manifest: Manifest,
         source: Source,
         transaction: Transaction,
-        sha256: str,
+        raw: RawFile,
         counts: _Counts,
         notes: list[str],
     ) -> FileResult:
@@ -316,6 +347,7 @@ class Ingester:
         if sum(counts.read.values()) == 0:
             transaction.abort()
             return FileResult(source.name, "empty", notes=notes or ["no records"])
+        sha256 = raw.sha256.hexdigest()
         earlier = manifest.by_hash.get(sha256)
         if earlier is not None and not self.force:
             transaction.abort()
@@ -327,6 +359,11 @@ class Ingester:
             mtime_ns=source.stat.st_mtime_ns,
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             tables=counts.tables(),
+            start=raw.start,
+            # A gzip stream or an archive is never appended to in place: not resumable.
+            complete_bytes=raw.complete_bytes if source.kind == "json" and not source.compressed else 0,
+            complete_sha256=raw.complete_sha256.hexdigest(),
+            complete_lines=raw.complete_lines,
         )
         manifest.stage(transaction, entry)
         transaction.commit()
@@ -343,6 +380,7 @@ class Ingester:
         quarantine: QuarantineWriter,
         counts: _Counts,
         notes: list[str],
+        lines_before: int = 0,
     ) -> None:
         try:
             head, chunks = _peek(chunks)
@@ -368,7 +406,11 @@ class Ingester:
             )
             document = None
         elif is_json_lines(head):
-            reader, converter, document = JsonLines(self.batch_bytes, self.max_record_bytes).batches(chunks), None, None
+            reader, converter, document = (
+                JsonLines(self.batch_bytes, self.max_record_bytes, lines_before).batches(chunks),
+                None,
+                None,
+            )
         else:
             document = JsonDocument(self.batch_bytes, self.max_record_bytes)
             reader, converter = document.batches(chunks), None

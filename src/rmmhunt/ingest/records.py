@@ -115,10 +115,10 @@ def _text_batch(
 class JsonLines:
     """One JSON value per line; blank lines are not records."""
 
-    def __init__(self, batch_bytes: int, max_record_bytes: int):
+    def __init__(self, batch_bytes: int, max_record_bytes: int, lines_before: int = 0):
         self.batch_bytes = batch_bytes
         self.max_record_bytes = max_record_bytes
-        self.lines_done = 0  # lines before `pending`
+        self.lines_done = lines_before  # lines before `pending` (and before the bytes read, if not from the start)
         self.pending = b""  # the start of a line not yet ended
         self.long_line: tuple[int, bytes] | None = None  # (line, first bytes) of a line past the limit
 

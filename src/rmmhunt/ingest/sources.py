@@ -114,17 +114,45 @@ def _walk(directory: Path, name: str, seen: set[tuple[int, int]]) -> Iterator[So
 
 
 class RawFile:
-    """A file's bytes in chunks, hashed (SHA-256) and counted as they are read."""
+    """A file's bytes in chunks from `start`, hashed (SHA-256, continuing `sha256` when given: the
+    hash of the bytes before `start`) and counted as they are read.
 
-    def __init__(self, path: Path, on_bytes: Callable[[int], None]):
+    It also keeps where the last complete line ends (`complete_bytes`, after its line break), the
+    hash of the bytes up to there and their line breaks: how far an append blob was read.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        on_bytes: Callable[[int], None],
+        *,
+        start: int = 0,
+        sha256: hashlib._Hash | None = None,
+        lines_before: int = 0,
+    ):
         self.path = path
         self.on_bytes = on_bytes
-        self.sha256 = hashlib.sha256()
+        self.start = start
+        self.sha256 = sha256 or hashlib.sha256()
+        self.complete_bytes = start
+        self.complete_sha256 = self.sha256.copy()
+        self.complete_lines = lines_before
 
     def chunks(self) -> Iterator[bytes]:
+        position = self.start
         with open(self.path, "rb", buffering=0) as handle:
+            handle.seek(self.start)
             while chunk := handle.read(READ_SIZE):
-                self.sha256.update(chunk)
+                end = chunk.rfind(b"\n") + 1
+                if end:
+                    self.sha256.update(memoryview(chunk)[:end])
+                    self.complete_sha256 = self.sha256.copy()
+                    self.complete_bytes = position + end
+                    self.complete_lines += chunk.count(b"\n")
+                    self.sha256.update(memoryview(chunk)[end:])
+                else:
+                    self.sha256.update(chunk)
+                position += len(chunk)
                 self.on_bytes(len(chunk))
                 yield chunk
 
@@ -155,11 +183,23 @@ def gunzip(chunks: Iterator[bytes]) -> Iterator[bytes]:
         raise Truncated("the gzip stream is cut short (the file is truncated)")
 
 
-def hash_file(path: Path, on_bytes: Callable[[int], None]) -> str:
+def hash_file(path: Path, on_bytes: Callable[[int], None]) -> RawFile:
+    """The whole file read through: its hash and how far its complete lines go."""
     raw = RawFile(path, on_bytes)
     for _ in raw.chunks():
         pass
-    return raw.sha256.hexdigest()
+    return raw
+
+
+def hash_prefix(path: Path, size: int, on_bytes: Callable[[int], None]) -> hashlib._Hash:
+    """The SHA-256 state after the first `size` bytes of a file (fewer if it is shorter)."""
+    sha256 = hashlib.sha256()
+    with open(path, "rb", buffering=0) as handle:
+        while size > 0 and (chunk := handle.read(min(READ_SIZE, size))):
+            sha256.update(chunk)
+            size -= len(chunk)
+            on_bytes(len(chunk))
+    return sha256
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,10 @@ directory, which the next writer deletes; one killed after it leaves a journal, 
 writer finishes. Either way the workspace is as before the transaction began, or as after it.
 
 Writers hold the workspace lock (`WS/.lock`), so a recovery never touches a live transaction.
+
+Against power loss, not only a killed process: the staged files are flushed to the disk (fsync)
+before the journal is written, and the directories the renames changed after they are made, so the
+journal never refers to data the disk does not hold and a published transaction stays published.
 """
 
 from __future__ import annotations
@@ -43,6 +47,17 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def fsync(path: Path) -> None:
+    """Flush a file, or on POSIX a directory (its entries: renames), to the disk."""
+    if sys.platform == "win32" and path.is_dir():  # pragma: no cover - Windows cannot open a directory
+        return
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _lock_file(handle: IO[bytes]) -> bool:
@@ -108,7 +123,10 @@ class Transaction:
                 handle.flush()
                 os.fsync(handle.fileno())
 
+        for relative in ordered:
+            fsync(self.directory / "files" / relative)
         write_atomically(self.directory / JOURNAL, write_journal)
+        fsync(self.directory)
         self.committed = True
         _publish(self.root, self.directory, ordered)
 
@@ -120,12 +138,16 @@ class Transaction:
 
 def _publish(root: Path, directory: Path, relatives: list[str]) -> None:
     """Move staged files into place (idempotent: a file already moved is skipped), then drop the stage."""
+    changed: set[Path] = set()
     for relative in relatives:
         staged = directory / "files" / relative
         if staged.exists():
             target = root / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, target)
+            changed.update(d for d in target.parents if d.is_relative_to(root))  # new directories too
+    for parent in sorted(changed):
+        fsync(parent)
     shutil.rmtree(directory, ignore_errors=True)
 
 
