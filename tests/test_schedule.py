@@ -168,5 +168,5 @@ def test_period_filter_reads_each_table_in_the_period(empty_ws: Workspace) -> No
         "union DeviceInfo, DeviceNetworkEvents | count", end, table_filter=period_filter(start, end)
     )
     sql = compiled.sql("duckdb")
-    assert sql.count('"Timestamp" > CAST(\'2026-11-20 00:00:00.000000\' AS TIMESTAMP)') == 2
-    assert sql.count('"Timestamp" <= CAST(\'2026-11-20 01:00:00.000000\' AS TIMESTAMP)') == 2
+    assert sql.count("\"Timestamp\" > CAST('2026-11-20 00:00:00.000000' AS TIMESTAMP)") == 2
+    assert sql.count("\"Timestamp\" <= CAST('2026-11-20 01:00:00.000000' AS TIMESTAMP)") == 2
