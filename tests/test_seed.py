@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from rmmhunt import Workspace
-from rmmhunt.demo.certificates import PLANTED, expected_seed_devices
+from rmmhunt.demo.certificates import PLANTED
+from rmmhunt.demo.planted import seed_hunt_devices
 from rmmhunt.output import rows
 from rmmhunt.rules import builtin_rules_dir, load_rules
 
@@ -57,7 +58,7 @@ def test_seed_query_matches_hand_written_sql(demo_ws: Workspace, demo_path: Path
     assert result.column_names == ["DeviceId", "DeviceName", "FirstSeen", "LastSeen", "Report", "Count"]
     expected = hand_written_rows(demo_path, now)
     assert normalised(result) == expected
-    assert {(r[0], r[1]) for r in expected} == expected_seed_devices()
+    assert {(r[0], r[1]) for r in expected} == seed_hunt_devices()
 
 
 def test_seed_rule_yaml_matches_seed_query(demo_ws: Workspace, now: datetime) -> None:

@@ -18,6 +18,7 @@ from rmmhunt import output, runner
 from rmmhunt.alerts import write_run
 from rmmhunt.api import HuntResult, Workspace
 from rmmhunt.compiler.compile import utc_now
+from rmmhunt.demo.evaluate import evaluate_demo, print_evaluation
 from rmmhunt.demo.workspace import DEFAULT_DAYS, DEFAULT_DEVICES, build_demo_workspace
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.ingest.progress import IngestProgress
@@ -354,6 +355,14 @@ def demo(
     now: NowOption = None,
     devices: Annotated[int, typer.Option(min=1, help="Number of sample devices.")] = DEFAULT_DEVICES,
     days: Annotated[int, typer.Option(min=1, help="Days of sample telemetry.")] = DEFAULT_DAYS,
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate",
+            help="Score the rules on the planted RMM activity (recall and precision per tool and kind); "
+            "exit 1 if a planted tool is missed or a look-alike or benign device raises an alert.",
+        ),
+    ] = False,
 ) -> None:
     """Build a sample workspace and run the built-in rules (the seed hunt and the RMM pack) on it."""
     instant = parse_now(now) or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
@@ -363,6 +372,12 @@ def demo(
             written = build_demo_workspace(target, instant, devices=devices, days=days)
         for name, count in written.items():
             stderr.print(f"{name}: {count:,} rows for {devices:,} devices over {days} days in {target}")
+        if evaluate:
+            evaluation = evaluate_demo(Workspace(target), instant)
+            print_evaluation(evaluation, stdout)
+            if not evaluation.passed:
+                raise typer.Exit(1)
+            return
         print_hunt(Workspace(target).hunt(load_rules(builtin_rules_dir()), instant))
 
 
