@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Each module has `main(argv: list[str]) -> None` and prints its own table.
-BENCHMARKS = ["compile", "query", "ingest"]
+BENCHMARKS = ["compile", "query", "pack", "shapes", "ingest"]
 
 
 def main() -> None:

@@ -117,6 +117,11 @@ def test_spark_rewrite_of_the_seed_is_plain_spark_sql() -> None:
     [
         (["query", "print 1", "--spark-master", "local[4]"], "a Spark master URL applies to the spark engine only"),
         (["query", "print 1", "--engine", "sqlite"], "Invalid value for '--engine'"),
+        (["query", "print 1", "--memory-limit", "lots"], "memory_limit 'lots'"),
+        (
+            ["hunt", "--data", ".", "--engine", "spark", "--memory-limit", "1GB"],
+            "memory_limit applies to the duckdb engine",
+        ),
     ],
 )
 def test_cli_engine_option_errors(args: list[str], message: str) -> None:
@@ -130,3 +135,17 @@ def test_cli_engine_option_errors(args: list[str], message: str) -> None:
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_memory_limit_caps_duckdb_and_the_query_runs(demo_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from rmmhunt.cli import app
+
+    kql = "DeviceFileCertificateInfo | summarize n = count()"
+    capped = CliRunner().invoke(
+        app, ["query", kql, "--data", str(demo_path), "--memory-limit", "256MB", "--format", "csv"]
+    )
+    plain = CliRunner().invoke(app, ["query", kql, "--data", str(demo_path), "--format", "csv"])
+    assert capped.exit_code == 0, capped.output
+    assert capped.output == plain.output

@@ -80,6 +80,14 @@ SparkMasterOption = Annotated[
     str | None,
     typer.Option("--spark-master", metavar="URL", help="Spark master for --engine spark (default: local[2])."),
 ]
+MemoryLimitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        metavar="SIZE",
+        help="Cap DuckDB's memory (such as 2GB); what does not fit spills to the workspace's .spill directory.",
+    ),
+]
 
 
 def print_json(payload: object) -> None:
@@ -98,9 +106,10 @@ def query(
     format: FormatOption = Format.table,
     engine: EngineOption = EngineName.duckdb,
     spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Run a KQL query on a workspace."""
-    workspace = Workspace(data, engine.value, spark_master=spark_master)
+    workspace = Workspace(data, engine.value, spark_master=spark_master, memory_limit=memory_limit)
     result = workspace.query(read_query(text), parse_now(now))
     if format is Format.json:
         print_json(output.to_json_object(result))
@@ -132,10 +141,11 @@ def hunt(
     format: FormatOption = Format.table,
     engine: EngineOption = EngineName.duckdb,
     spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
     exclusions: ExclusionsOption = None,
 ) -> None:
     """Run hunting rules (Sentinel rule YAML) on a workspace."""
-    workspace = Workspace(data, engine.value, spark_master=spark_master)
+    workspace = Workspace(data, engine.value, spark_master=spark_master, memory_limit=memory_limit)
     if exclusions is None:
         results = workspace.hunt(rules or builtin_rules_dir(), parse_now(now))
         suppressed: dict[str, list[Suppression]] = {}
@@ -224,9 +234,10 @@ def run_rules(
     now: NowOption = None,
     engine: EngineOption = EngineName.duckdb,
     spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Run the rules once, as Sentinel would at --now, and write the alerts and an HTML report."""
-    workspace = Workspace(data, engine.value, spark_master=spark_master)
+    workspace = Workspace(data, engine.value, spark_master=spark_master, memory_limit=memory_limit)
     excluded = load_exclusions(exclusions) if exclusions else None
     result = runner.run(workspace, load_rules(rules or builtin_rules_dir()), parse_now(now) or utc_now(), excluded)
     written = write_run(result, out)
@@ -260,10 +271,11 @@ def backtest(
     format: FormatOption = Format.table,
     engine: EngineOption = EngineName.duckdb,
     spark_master: SparkMasterOption = None,
+    memory_limit: MemoryLimitOption = None,
 ) -> None:
     """Run each rule as if it had been scheduled over a history: how often it would have fired."""
     step, first, last = parse_every(every), parse_time(start, "--from"), parse_time(end, "--to")
-    workspace = Workspace(data, engine.value, spark_master=spark_master)
+    workspace = Workspace(data, engine.value, spark_master=spark_master, memory_limit=memory_limit)
     excluded = load_exclusions(exclusions) if exclusions else None
     result = runner.backtest(workspace, load_rules(rules), first, last, every=step, exclusions=excluded)
     table = result.runs_table() if per_run else result.totals_table()
