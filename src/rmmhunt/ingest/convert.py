@@ -441,7 +441,7 @@ class JsonConverter:
                     exp.alias_(col(RECORD), "record"),
                     exp.alias_(exp.Coalesce(this=col(TABLE), expressions=[lit("")]), "table"),
                     exp.alias_(exp.Case(ifs=ifs, default=unknown), "reason"),
-                    exp.alias_(exp.cast(_record_text(), "BLOB"), "raw"),
+                    exp.alias_(fn("encode", _record_text()), "raw"),
                 )
                 .from_(parsed)
                 .where(exp.In(this=col(INDEX), query=exp.select(col(INDEX)).from_("rest").subquery()))

@@ -28,6 +28,7 @@ from sqlglot import exp
 from rmmhunt.compiler.relation import col
 from rmmhunt.ingest import fast
 from rmmhunt.ingest.convert import ColumnsConverter, Converted, JsonConverter, fn, kql_type_of_name, lit
+from rmmhunt.ingest.log_analytics import RowsConverter, error_note
 from rmmhunt.ingest.records import (
     JSON_TEXT,
     LINE,
@@ -36,6 +37,7 @@ from rmmhunt.ingest.records import (
     Batch,
     JsonDocument,
     JsonLines,
+    LogTable,
     csv_batches,
     is_json_lines,
     parquet_batches,
@@ -414,13 +416,21 @@ class Ingester:
         else:
             document = JsonDocument(self.batch_bytes, self.max_record_bytes)
             reader, converter = document.batches(chunks), None
+        rows_of: dict[LogTable, RowsConverter] = {}  # a Log Analytics response's tables
         try:
             for batch in _background(reader):
+                if (log_table := batch.log_table) is not None:
+                    rows = rows_of.get(log_table) or RowsConverter(con, tables.columns, log_table, self.table)
+                    rows_of[log_table] = rows
+                    self._convert(name, batch, rows, tables, quarantine, counts)
+                    continue
                 if converter is None and batch.data.num_rows:
                     converter = self._json_converter(con, batch.data, tables, document)
                 self._convert(name, batch, converter, tables, quarantine, counts)
         except Truncated as truncated:
             notes.append(f"{name}: {truncated}")
+        if document is not None and document.response_error is not None:
+            notes.append(f"{name}: {error_note(document.response_error)}")
 
     def _json_converter(
         self, con: duckdb.DuckDBPyConnection, data: pa.Table, tables: TableWriter, document: JsonDocument | None
@@ -436,7 +446,7 @@ class Ingester:
         self,
         name: str,
         batch: Batch,
-        converter: JsonConverter | ColumnsConverter | None,
+        converter: JsonConverter | ColumnsConverter | RowsConverter | None,
         tables: TableWriter,
         quarantine: QuarantineWriter,
         counts: _Counts,
@@ -523,7 +533,7 @@ class _EnvelopeConverter:
                     exp.alias_(col(RECORD), "record"),
                     exp.alias_(lit(""), "table"),
                     exp.alias_(reason, "reason"),
-                    exp.alias_(exp.cast(text.copy(), "BLOB"), "raw"),
+                    exp.alias_(fn("encode", text.copy()), "raw"),
                 )
                 .from_("messages")
                 .where(

@@ -8,6 +8,11 @@ JSON comes as lines (one value per line) or as a document: a top-level array of 
 object holding one (`records` of an Event Hubs message, `results` of Graph runHuntingQuery with its
 `schema`), or a sequence of objects. Documents are split by a vectorised scan for the structural
 characters outside strings, so a document of any size is read in bounded memory.
+
+A Log Analytics query API response, `{"tables": [{"name", "columns", "rows"}], "error"}`, is read
+the same way one level deeper: each row (a JSON array in the order of its table's `columns`) is a
+record, in batches that each hold the rows of one table (`Batch.log_table`); records are numbered
+over the whole file. An `error` beside `tables` is a partial error, kept for the file's notes.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import contextlib
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -40,6 +46,10 @@ REJECT_SCHEMA = pa.schema(
 KEPT_OF_LONG_RECORD = 64 << 10
 RECORD_KEYS = {"records", "results", "Results"}
 SCHEMA_KEYS = {"schema", "Schema"}
+RESPONSE_KEYS = {"tables"}  # of a Log Analytics query API response
+ERROR_KEY = "error"
+# A document that opens as a Log Analytics response is one even when it is written on one line.
+RESPONSE_START = re.compile(rb'\{\s*"tables"\s*:\s*\[')
 WHITESPACE = b" \t\r\n"
 
 
@@ -61,10 +71,19 @@ class Rejects:
         return pa.table([self.lines, self.records, tables, self.reasons, self.raws], schema=REJECT_SCHEMA)
 
 
+@dataclass(frozen=True)
+class LogTable:
+    """A table of a Log Analytics response: its place in `tables` (from 1) and its (name, type) columns."""
+
+    number: int
+    columns: tuple[tuple[str, str], ...]
+
+
 @dataclass
 class Batch:
     data: pa.Table  # __line, __rec, then __j (JSON) or the columns (CSV, Parquet)
     rejected: pa.Table
+    log_table: LogTable | None = None  # the table whose rows (JSON arrays) the records are
 
 
 def _utf8_texts(buffer: bytes | memoryview | np.ndarray, offsets: np.ndarray) -> tuple[pa.Array, np.ndarray | None]:
@@ -186,7 +205,22 @@ _DEPTH[list(b"{[")] = 1
 _DEPTH[list(b"}]")] = -1
 _SPACE = np.zeros(256, bool)
 _SPACE[list(WHITESPACE)] = True
-_HOLDING = ("array", "records", "schema")  # phases that keep bytes from `start`
+_CLOSING = np.zeros(256, bool)
+_CLOSING[list(b"}]")] = True
+KEY_BYTES = 4096  # how far back from a colon its key is looked for; kept across chunks
+_HOLDING = ("array", "records", "schema", "error", "columns", "rows")  # phases that keep bytes from `start`
+# Phases whose value is read from the marks one level below the shallow ones, and the phase its end returns to.
+_CLOSES_TO = {
+    "records": "object",
+    "schema": "object",
+    "skip": "object",
+    "error": "object",
+    "columns": "table",
+    "rows": "table",
+    "table_skip": "table",
+}
+# Phases inside a response's `tables`: shallow marks go to depth 3 there, and rows lie at depth 4.
+_TABLE_PHASES = {"tables", "table", "columns", "rows", "table_skip"}
 
 
 class JsonDocument:
@@ -200,7 +234,9 @@ class JsonDocument:
         self.scanned = 0
         self.in_string = False
         self.depth = 0
-        self.phase = "top"  # top, array (top-level), object (top-level), records, schema, skip (arrays in it)
+        # top, array (top-level), object (top-level), records, schema, error, skip (other arrays in it);
+        # tables, table (one of them), columns, rows, table_skip (its other arrays)
+        self.phase = "top"
         self.start = 0  # start of the element or schema array being read
         self.object_start: int | None = None  # the top-level object, while it may itself be a record
         self.gap_start = 0  # where text outside any value began
@@ -209,6 +245,12 @@ class JsonDocument:
         self.spans: list[tuple[int, int]] = []
         self.rejects = Rejects()
         self.schema: list[dict[str, str]] = []
+        self.is_response = False  # a Log Analytics response: the object holds `tables`
+        self.tables_read = 0
+        self.log_table: LogTable | None = None  # the table being read, once its columns are
+        self.span_table: LogTable | None = None  # the table whose rows `spans` are
+        self.error_text: bytes | None = None
+        self.ready: list[Batch] = []  # batches cut where the records changed table
 
     def batches(self, chunks: Iterator[bytes]) -> Iterator[Batch]:
         truncated = False
@@ -216,12 +258,14 @@ class JsonDocument:
             for chunk in chunks:
                 self.buffer = np.concatenate((self.buffer, np.frombuffer(chunk, np.uint8)))
                 self._scan()
+                yield from self._take_ready()
                 if sum(e - s for s, e in self.spans) >= self.batch_bytes:
                     yield from self._emit()
                 self._trim()
         except Truncated:
             truncated = True
         self._finish(truncated)
+        yield from self._take_ready()
         yield from self._emit()
         if truncated:
             raise Truncated("the file is cut off (the JSON document is incomplete)")
@@ -230,7 +274,7 @@ class JsonDocument:
 
     def _keep(self) -> int:
         """The first byte still needed."""
-        keep = [self.scanned, *(s for s, _ in self.spans[:1])]
+        keep = [max(self.scanned - KEY_BYTES, 0), *(s for s, _ in self.spans[:1])]
         if self.phase in _HOLDING:
             keep.append(self.start)
         if self.object_start is not None:
@@ -263,24 +307,30 @@ class JsonDocument:
         if len(marks):
             self.depth = int(before[-1] + delta[-1])
         self.scanned = len(a)
-        deep = np.flatnonzero(before == 2)
-        shallow = np.flatnonzero(before <= 1)
-        self._nested(marks, chars, deep, 0, marks[shallow[0]] if len(shallow) else len(a))
-        for n, i in enumerate(shallow.tolist()):
-            self._event(int(marks[i]), chr(chars[i]), int(before[i]))
-            following = marks[shallow[n + 1]] if n + 1 < len(shallow) else len(a)
-            self._nested(marks, chars, deep, int(marks[i]), following)
+        # Shallow marks are events, one at a time; the marks one level deeper (record boundaries) are
+        # taken together between two events. How deep is shallow depends on the phase.
+        shallow = {limit: np.flatnonzero(before <= limit) for limit in (1, 3)}
+        deep = {limit: np.flatnonzero(before == limit + 1) for limit in (1, 3)}
+        done = 0
+        while True:
+            limit = 3 if self.phase in _TABLE_PHASES else 1
+            events = shallow[limit]
+            at = np.searchsorted(events, done)
+            event = int(events[at]) if at < len(events) else len(marks)
+            inside = deep[limit][np.searchsorted(deep[limit], done) : np.searchsorted(deep[limit], event)]
+            self._nested(marks, chars, inside)
+            if event == len(marks):
+                break
+            self._event(int(marks[event]), chr(chars[event]), int(before[event]))
+            done = event + 1
 
-    def _nested(self, marks: np.ndarray, chars: np.ndarray, deep: np.ndarray, after: int, before: int) -> None:
-        """The depth-2 marks between two shallow ones: record boundaries in `records`, the end of an array."""
-        if self.phase not in ("records", "schema", "skip"):
+    def _nested(self, marks: np.ndarray, chars: np.ndarray, inside: np.ndarray) -> None:
+        """The marks one level below the shallow ones between two of them: record boundaries, the end of a value."""
+        if self.phase not in _CLOSES_TO or not len(inside):
             return
-        inside = deep[(marks[deep] > after) & (marks[deep] < before)]
-        if not len(inside):
-            return
-        closing = inside[chars[inside] == ord("]")]
+        closing = inside[_CLOSING[chars[inside]]]
         end = int(marks[closing[0]]) if len(closing) else None
-        if self.phase == "records":
+        if self.phase in ("records", "rows"):
             commas = marks[inside[chars[inside] == ord(",")]]
             if end is not None:
                 commas = commas[commas < end]
@@ -291,14 +341,19 @@ class JsonDocument:
             self.start = starts[-1] if end is None else end + 1
         elif end is not None and self.phase == "schema":
             self._read_schema(bytes(self.buffer[self.start : end + 1]))
+        elif end is not None and self.phase == "columns":
+            self._read_columns(bytes(self.buffer[self.start : end + 1]), self.start)
+        elif end is not None and self.phase == "error":
+            self.error_text = bytes(self.buffer[self.start : end + 1])
         if end is not None:
-            self.phase = "object"
+            self.phase = _CLOSES_TO[self.phase]
 
     def _event(self, position: int, char: str, depth: int) -> None:
         if self.phase == "top":
             if depth != 0 or char not in "[{":
                 raise IngestError(f"line {self._line(position)}: not a JSON document: unexpected {char!r}")
             self._check_gap(position)
+            self._records_of(None)
             if char == "[":
                 self.phase, self.start = "array", position + 1
             else:
@@ -310,20 +365,62 @@ class JsonDocument:
                 self.phase, self.gap_start = "top", position + 1
         elif self.phase == "object" and depth == 1:
             if char == ":":
-                window = bytes(self.buffer[max(0, position - 4096) : position])
-                close = window.rfind(b'"')
-                self.key = window[window.rfind(b'"', 0, close) + 1 : close].decode("utf-8", "replace")
+                self.key = self._key_before(position)
             elif char == "[":
                 if self.key in RECORD_KEYS:
+                    self._records_of(None)
                     self.phase, self.start, self.object_start = "records", position + 1, None
                 elif self.key in SCHEMA_KEYS:
                     self.phase, self.start = "schema", position
+                elif self.key in RESPONSE_KEYS:
+                    self.phase, self.object_start, self.is_response = "tables", None, True
                 else:
                     self.phase = "skip"
+            elif char == "{" and self.key == ERROR_KEY:
+                self.phase, self.start = "error", position
             elif char == "}":
                 if self.object_start is not None:
                     self._element(self.object_start, position + 1)
                 self.phase, self.gap_start, self.object_start = "top", position + 1, None
+        elif self.phase in _TABLE_PHASES:
+            self._table_event(position, char, depth)
+
+    def _table_event(self, position: int, char: str, depth: int) -> None:
+        """A shallow mark inside `tables`: a table opens or closes, a key, its columns or rows begin."""
+        if self.phase == "tables" and depth == 2:
+            if char == "{":
+                self.phase, self.log_table = "table", None
+                self.tables_read += 1
+            elif char == "]":
+                self.phase = "object"
+        elif self.phase == "table" and depth == 3:
+            if char == ":":
+                self.key = self._key_before(position)
+            elif char == "[" and self.key == "columns":
+                self.phase, self.start = "columns", position
+            elif char == "[" and self.key == "rows":
+                if self.log_table is None:
+                    raise IngestError(
+                        f"line {self._line(position)}: table {self.tables_read} of the response has rows before columns"
+                    )
+                self._records_of(self.log_table)
+                self.phase, self.start = "rows", position + 1
+            elif char == "[":
+                self.phase = "table_skip"
+            elif char == "}":
+                self.phase = "tables"
+
+    def _key_before(self, colon: int) -> str:
+        """The object key that ends just before a colon."""
+        window = bytes(self.buffer[max(0, colon - KEY_BYTES) : colon])
+        close = window.rfind(b'"')
+        return window[window.rfind(b'"', 0, close) + 1 : close].decode("utf-8", "replace")
+
+    def _records_of(self, table: LogTable | None) -> None:
+        """Records of `table` (None: not rows of a response) follow; any of another one go first, in their own batch."""
+        if table != self.span_table:
+            self.ready.extend(self._emit())
+            self.span_table = table
 
     def _check_gap(self, end: int) -> None:
         gap = bytes(self.buffer[self.gap_start : end])
@@ -349,8 +446,27 @@ class JsonDocument:
             if isinstance(c, dict)
         ]
 
+    def _read_columns(self, text: bytes, start: int) -> None:
+        columns = _name_type_pairs(text)
+        if columns is None:
+            raise IngestError(
+                f"line {self._line(start)}: the columns of table {self.tables_read} of the response "
+                "are not a list of {name, type} objects"
+            )
+        self.log_table = LogTable(self.tables_read, columns)
+
+    @property
+    def response_error(self) -> object | None:
+        """The `error` beside a response's `tables` (a partial error), parsed if it is JSON."""
+        if self.error_text is None or not self.is_response:
+            return None
+        try:
+            return json.loads(self.error_text)
+        except ValueError:
+            return self.error_text.decode("utf-8", "replace")
+
     def _finish(self, truncated: bool) -> None:
-        partial = self.start if self.phase in ("array", "records") else self.object_start
+        partial = self.start if self.phase in ("array", "records", "rows") else self.object_start
         if self.phase != "top" and partial is not None:
             piece = bytes(self.buffer[partial:])
             if piece.strip(WHITESPACE):
@@ -377,10 +493,14 @@ class JsonDocument:
             self.count += len(self.spans)
             self.spans = []
             rejects, self.rejects = self.rejects, Rejects()
-            yield _text_batch(window, offsets, lines, records, rejects)
+            yield replace(_text_batch(window, offsets, lines, records, rejects), log_table=self.span_table)
         elif self.rejects.reasons:
             rejects, self.rejects = self.rejects, Rejects()
             yield Batch(_empty_json(), rejects.table())
+
+    def _take_ready(self) -> Iterator[Batch]:
+        ready, self.ready = self.ready, []
+        yield from ready
 
     def _trim(self) -> None:
         """Forget the bytes no longer needed."""
@@ -398,6 +518,18 @@ class JsonDocument:
         self.spans = [(s - keep, e - keep) for s, e in self.spans]
 
 
+def _name_type_pairs(text: bytes) -> tuple[tuple[str, str], ...] | None:
+    """A response table's `columns`, [{"name": ..., "type": ...}, ...], as (name, type) pairs; None if not that."""
+    try:
+        columns = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(columns, list) or not all(isinstance(c, dict) for c in columns):
+        return None
+    pairs = tuple((c.get("name"), c.get("type", "string")) for c in columns)
+    return pairs if all(isinstance(n, str) and isinstance(t, str) for n, t in pairs) else None
+
+
 def _empty_json() -> pa.Table:
     return pa.table(
         {LINE: pa.array([], pa.int64()), RECORD: pa.array([], pa.int64()), JSON_TEXT: pa.array([], pa.large_string())}
@@ -407,7 +539,7 @@ def _empty_json() -> pa.Table:
 def is_json_lines(head: bytes) -> bool:
     """Whether a JSON file holds one value per line (else it is one document), from its first bytes."""
     text = head.lstrip(WHITESPACE)
-    if text.startswith(b"["):
+    if text.startswith(b"[") or RESPONSE_START.match(text):
         return False
     lines = [line for line in text.split(b"\n")[:-1] if line.strip(WHITESPACE)][:5]
     if not lines:
