@@ -212,6 +212,16 @@ def lint_text(tmp_path: Path, text: str, name: str = "r.yaml") -> list[str]:
                 "20:1: queryFrequency must be a period like 5m, 1h or 1d, not 'hourly' [schema]",
             ],
         ),
+        (
+            HUNTING
+            + SCHEDULED.replace("queryPeriod: 1d", "queryPeriod: P15D")
+            .replace("triggerOperator: gt", "triggerOperator: GreaterThan")
+            .replace("triggerThreshold: 0", "triggerThreshold: 10001"),
+            [
+                "21:1: queryPeriod P15D is outside Sentinel's range of 5 minutes to 14 days [schema]",
+                "23:1: triggerThreshold must be an integer from 0 to 10000 [schema]",
+            ],
+        ),
     ],
     ids=[
         "clean",
@@ -231,6 +241,7 @@ def lint_text(tmp_path: Path, text: str, name: str = "r.yaml") -> list[str]:
         "missing-name",
         "repeated-key",
         "scheduled",
+        "scheduled-ranges",
     ],
 )
 def test_rule_checks(tmp_path: Path, text: str, expected: list[str]) -> None:

@@ -4,8 +4,9 @@
 A scheduled rule's run at t has now() == t and reads every table in (t - queryPeriod, t]; it fires when its
 result count meets the trigger, and makes alerts by its event grouping (see `rules.schedule`). A hunting query
 (no kind) has its own time logic: it runs at t as written, each result row is one alert; it reads the 30 days
-Advanced Hunting keeps up to t (nothing after t existed yet when replaying a history), which is the alert's window. Exclusions remove matches before the trigger counts them; every
-match they remove is still reported, as a suppressed alert naming the exclusion.
+Advanced Hunting keeps up to t (nothing after t existed yet when replaying a history), which is the alert's
+window. Exclusions remove matches before the trigger counts them; every match they remove is still reported,
+as a suppressed alert naming the exclusion.
 """
 
 from __future__ import annotations

@@ -15,14 +15,10 @@ from typing import Any
 from rmmhunt.alerts.model import Row
 from rmmhunt.output import text_cell
 from rmmhunt.rules.loader import RuleError
-from rmmhunt.rules.model import LoadedRule
+from rmmhunt.rules.model import MAX_CUSTOM_DETAILS, MAX_ENTITY_MAPPINGS, MAX_IDENTIFIERS, SEVERITIES, LoadedRule
 from rmmhunt.rules.schedule import rule_place
 
-MAX_ENTITY_MAPPINGS = 10
-MAX_IDENTIFIERS = 3
-MAX_CUSTOM_DETAILS = 20
 MAX_DETAIL_VALUES = 50
-SEVERITIES = ("Informational", "Low", "Medium", "High")
 PLACEHOLDER = re.compile(r"\{\{([^{}]*)\}\}")
 
 

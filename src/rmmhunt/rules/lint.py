@@ -33,7 +33,15 @@ from sqlglot import exp
 from rmmhunt.compiler import CompiledQuery, compile_query
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.kql.errors import KqlError, line_col
-from rmmhunt.rules.model import LoadedRule, Rule
+from rmmhunt.rules.model import (
+    MAX_ENTITY_MAPPINGS,
+    MAX_IDENTIFIERS,
+    SEVERITIES,
+    LoadedRule,
+    Rule,
+)
+from rmmhunt.rules.schedule import LONGEST, SHORTEST, THRESHOLD_RANGE, TRIGGER_OPERATORS, parse_duration
+from rmmhunt.rules.yamlnodes import node_at
 from rmmhunt.schema import Catalog, default_catalog
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -114,10 +122,7 @@ ENTITY_TYPES = frozenset(
         "URL",
     }
 )
-SEVERITIES = ("Informational", "Low", "Medium", "High")
-TRIGGER_OPERATORS = ("gt", "lt", "eq", "ne", "GreaterThan", "LessThan", "Equal", "NotEqual")
 TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
-PERIOD = re.compile(r"^(\d+[mhd]|P(T?\d+[MHDS])+)$")
 VERSION = re.compile(r"^\d+(\.\d+){1,3}$")
 
 _KEY = re.compile(r"(?P<dashes>(?:-[ ]+)*)(?P<key>[A-Za-z_$][\w.$-]*)[ ]*:(?:[ ]+(?P<value>.*))?$")
@@ -503,20 +508,6 @@ def query_origin(node: yaml.Node, lines: list[str]) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + (1 if style in ("'", '"') else 0)
 
 
-def node_at(node: yaml.Node, *path: str | int) -> yaml.Node | None:
-    for step in path:
-        if isinstance(step, int) and isinstance(node, yaml.SequenceNode) and step < len(node.value):
-            node = node.value[step]
-        elif isinstance(step, str) and isinstance(node, yaml.MappingNode):
-            found = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == step]
-            if not found:
-                return None
-            node = found[0]
-        else:
-            return None
-    return node
-
-
 # ---------------------------------------------------------------- Sentinel schema
 
 
@@ -593,12 +584,18 @@ def scheduled_problems(data: dict[str, Any], report: Callable[..., None], kind: 
     if kind == "NRT":
         return
     for key in ("queryFrequency", "queryPeriod"):
-        if not PERIOD.match(str(data.get(key, ""))):
+        try:
+            duration = parse_duration(str(data.get(key, "")))
+        except ValueError:
             report(key, f"{key} must be a period like 5m, 1h or 1d, not {data.get(key)!r}")
-    if data.get("triggerOperator") not in TRIGGER_OPERATORS:
+            continue
+        if not SHORTEST <= duration <= LONGEST:
+            report(key, f"{key} {data.get(key)} is outside Sentinel's range of 5 minutes to 14 days")
+    if str(data.get("triggerOperator")).lower() not in TRIGGER_OPERATORS:
         report("triggerOperator", f"triggerOperator must be one of gt, lt, eq, ne, not {data.get('triggerOperator')!r}")
-    if not isinstance(data.get("triggerThreshold"), int):
-        report("triggerThreshold", "triggerThreshold must be an integer")
+    threshold = data.get("triggerThreshold")
+    if not isinstance(threshold, int) or threshold not in THRESHOLD_RANGE:
+        report("triggerThreshold", "triggerThreshold must be an integer from 0 to 10000")
 
 
 def entity_shape_problems(path: Path, entries: dict[str, Entry]) -> list[Problem]:
@@ -611,8 +608,8 @@ def entity_shape_problems(path: Path, entries: dict[str, Entry]) -> list[Problem
         mark = (node or entry.node).start_mark
         problems.append(Problem(path, mark.line + 1, mark.column + 1, message, "schema"))
 
-    if len(entry.value) > 10:
-        report(entry.node, f"{len(entry.value)} entity mappings; Sentinel allows at most 10")
+    if len(entry.value) > MAX_ENTITY_MAPPINGS:
+        report(entry.node, f"{len(entry.value)} entity mappings; Sentinel allows at most {MAX_ENTITY_MAPPINGS}")
     for i, mapping in enumerate(entry.value):
         node = node_at(entry.node, i)
         if not isinstance(mapping, dict):
@@ -627,8 +624,11 @@ def entity_shape_problems(path: Path, entries: dict[str, Entry]) -> list[Problem
         if not isinstance(fields, list) or not fields:
             report(node, "an entity mapping needs a non-empty list of fieldMappings")
             continue
-        if len(fields) > 3:
-            report(node_at(entry.node, i, "fieldMappings"), "Sentinel allows at most 3 fieldMappings per entity")
+        if len(fields) > MAX_IDENTIFIERS:
+            report(
+                node_at(entry.node, i, "fieldMappings"),
+                f"Sentinel allows at most {MAX_IDENTIFIERS} fieldMappings per entity",
+            )
         for j, pair in enumerate(fields):
             if not isinstance(pair, dict) or not pair.get("identifier") or not pair.get("columnName"):
                 report(node_at(entry.node, i, "fieldMappings", j), "a field mapping needs identifier and columnName")

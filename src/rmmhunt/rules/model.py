@@ -15,6 +15,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+SEVERITIES = ("Informational", "Low", "Medium", "High")
+# Sentinel's limits on what an analytics rule maps from its results
+# (https://learn.microsoft.com/en-us/azure/sentinel/map-data-fields-to-entities and
+# https://learn.microsoft.com/en-us/azure/sentinel/surface-custom-details-in-alerts).
+MAX_ENTITY_MAPPINGS = 10
+MAX_IDENTIFIERS = 3
+MAX_CUSTOM_DETAILS = 20
+
 
 class DataConnector(BaseModel):
     model_config = ConfigDict(extra="allow")

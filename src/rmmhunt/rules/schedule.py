@@ -30,9 +30,9 @@ from sqlglot import exp
 from rmmhunt.compiler import TableFilter
 from rmmhunt.compiler.literals import literal
 from rmmhunt.kql.types import KqlType
-from rmmhunt.rules.lint import node_at
 from rmmhunt.rules.loader import RuleError
 from rmmhunt.rules.model import LoadedRule
+from rmmhunt.rules.yamlnodes import node_at
 
 SHORTEST = timedelta(minutes=5)
 LONGEST = timedelta(days=14)
