@@ -307,6 +307,15 @@ def test_quarantine_listing_api(tmp_path: Path) -> None:
     }
 
 
+def test_quarantined_raw_keeps_backslashes(tmp_path: Path) -> None:
+    source = tmp_path / "no-type.jsonl"
+    record = '{"Timestamp": "2026-11-20", "ProcessCommandLine": "cmd /c \\"C:\\\\Temp\\\\x.exe\\""}'
+    source.write_text(record + "\n", "utf-8")
+    ws, report = ingest(tmp_path, source)
+    assert not report.problems
+    assert [q["raw"] for q in ws.quarantine().to_pylist()] == [record]
+
+
 def test_report_is_per_file(tmp_path: Path) -> None:
     _, report = ingest(tmp_path, DATA / "sentinel-export.json", DATA / "eventhubs-message.json")
     assert [(f.name.rsplit("/", 1)[-1], f.status) for f in report.files] == [
