@@ -343,21 +343,12 @@ BAD: list[Bad] = [
     # ------------------------------------------------------------ not supported
     Bad("evaluate", f"{CERT} | evaluate bag_unpack(x)", KqlNotSupported, 1, 29, "evaluate", doc("evaluate-operator")),
     Bad(
-        "mv-apply-multiline",
-        "datatable(x:dynamic)[dynamic([1])]\n| mv-apply x on (take 1)",
+        "mv-apply-join-inside",
+        "datatable(x:dynamic)[dynamic([1])]\n| mv-apply x on (join (print y=1) on $left.x == $right.y)",
         KqlNotSupported,
         2,
-        3,
-        "mv-apply",
-        doc("mv-apply-operator"),
-    ),
-    Bad(
-        "mv-apply",
-        "datatable(x:dynamic)[dynamic([1])] | mv-apply x on (take 1)",
-        KqlNotSupported,
-        1,
-        38,
-        "mv-apply",
+        18,
+        "join inside mv-apply",
         doc("mv-apply-operator"),
     ),
     Bad(

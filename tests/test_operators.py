@@ -12,6 +12,7 @@ from .kql_cases import NOW, Case, doc, normalize
 
 LEFT = 'datatable(k:string, v:long)["a", 1, "a", 2, "b", 3, "c", 4]'
 RIGHT = 'datatable(k:string, w:string)["a", "x", "b", "y", "b", "z", "d", "q"]'
+METRICS = "datatable(Id:long, Metric:dynamic)[1, dynamic([3, 1, 2]), 2, dynamic([5, 4])]"
 
 CASES: list[Case] = [
     # ------------------------------------------------------------ join kinds
@@ -186,6 +187,68 @@ CASES: list[Case] = [
         ["k", "d"],
         [["r", "p"], ["r", "q"]],
         doc("mv-expand-operator"),
+    ),
+    Case(
+        "mv-expand-several-with-itemindex",
+        "print d=dynamic([5, 6, 7]), e=dynamic([1]) | mv-expand with_itemindex=i d, e limit 2",
+        ["d", "e", "i"],
+        [[5, 1, 0], [6, None, 1]],
+        doc("mv-expand-operator"),
+    ),
+    # ------------------------------------------------------------ mv-apply
+    # The doc's first example: the two largest values of each row's array.
+    Case(
+        "mv-apply-top-per-row",
+        f"{METRICS} | mv-apply Metric to typeof(long) on (top 2 by Metric desc)",
+        ["Id", "Metric"],
+        [[1, 3], [1, 2], [2, 5], [2, 4]],
+        doc("mv-apply-operator"),
+        types=["long", "long"],
+    ),
+    Case(
+        "mv-apply-summarize-per-row",
+        f"{METRICS} | mv-apply Metric to typeof(long) on (summarize Total = sum(Metric), N = count())",
+        ["Id", "Total", "N"],
+        [[1, 6, 3], [2, 9, 2]],
+        doc("mv-apply-operator"),
+    ),
+    # An item named `e = Metric` replaces the column it expands; the index counts from 0.
+    Case(
+        "mv-apply-itemindex-where-take",
+        f"{METRICS} | mv-apply with_itemindex=i e = Metric on (where e < 3 | take 1)",
+        ["Id", "e", "i"],
+        [[1, 1, 1]],
+        doc("mv-apply-operator"),
+    ),
+    Case(
+        "mv-apply-sort-then-take",
+        f"{METRICS} | mv-apply Metric to typeof(long) on (order by Metric asc | take 1)",
+        ["Id", "Metric"],
+        [[1, 1], [2, 4]],
+        doc("mv-apply-operator"),
+    ),
+    Case(
+        "mv-apply-make-list-keeps-duplicate-rows-apart",
+        'datatable(k:string, d:dynamic)["a", dynamic([1, 2]), "a", dynamic([3])] '
+        "| mv-apply d on (summarize L = make_list(d))",
+        ["k", "L"],
+        [["a", [1, 2]], ["a", [3]]],
+        doc("mv-apply-operator"),
+    ),
+    Case(
+        "mv-apply-two-arrays-and-project",
+        'print a=dynamic([1, 2]), b=dynamic(["x", "y", "z"]) '
+        "| mv-apply a, b on (project c = strcat(tostring(a), tostring(b)))",
+        ["c"],
+        [["1x"], ["2y"], ["z"]],
+        doc("mv-apply-operator"),
+    ),
+    Case(
+        "mv-apply-limit",
+        f"{METRICS} | mv-apply Metric limit 1 on (count)",
+        ["Id", "Count"],
+        [[1, 1], [2, 1]],
+        doc("mv-apply-operator"),
     ),
     # ------------------------------------------------------------ parse
     Case(

@@ -88,10 +88,12 @@ def _dcount(args: list[Typed], predicate: Typed | None) -> Typed:
 
 
 def _limited(array: exp.Expression, args: list[Typed]) -> exp.Expression:
-    """make_set(x, maxSize) / make_list(x, maxSize): at most maxSize elements."""
-    if len(args) < 2:
-        return array
-    return exp.Anonymous(this="list_slice", expressions=[array, exp.Literal.number(1), args[1].sql])
+    """make_set(x, maxSize) / make_list(x, maxSize): at most maxSize elements.
+
+    A list of dynamic values becomes one JSON array, so its elements keep their JSON types."""
+    if len(args) >= 2:
+        array = exp.Anonymous(this="list_slice", expressions=[array, exp.Literal.number(1), args[1].sql])
+    return exp.cast(array, sql_type(KqlType.DYNAMIC)) if args[0].type is KqlType.DYNAMIC else array
 
 
 def _make_set(args: list[Typed], predicate: Typed | None) -> Typed:

@@ -28,7 +28,7 @@ def _aliased(sql: exp.Expression, name: str) -> exp.Alias:
     return exp.Alias(this=sql, alias=ident(name))
 
 
-def _matching(compiler: TabularCompiler, pattern: ast.NamePattern, relation: Relation) -> list[str]:
+def matching(compiler: TabularCompiler, pattern: ast.NamePattern, relation: Relation) -> list[str]:
     """Columns a name or wildcard pattern selects; a plain name must exist."""
     if "*" not in pattern.pattern:
         if pattern.pattern not in relation.columns:
@@ -38,7 +38,7 @@ def _matching(compiler: TabularCompiler, pattern: ast.NamePattern, relation: Rel
     return [n for n in relation.columns if regex.match(n)]
 
 
-def _select(compiler: TabularCompiler, relation: Relation, names: list[str], span: Span) -> Relation:
+def select_columns(compiler: TabularCompiler, relation: Relation, names: list[str], span: Span) -> Relation:
     if not names:
         raise KqlTypeError("no columns would be left", span, compiler.ctx.source)
     columns = {n: relation.columns[n] for n in names}
@@ -46,20 +46,20 @@ def _select(compiler: TabularCompiler, relation: Relation, names: list[str], spa
 
 
 def project_away(compiler: TabularCompiler, op: ast.ProjectAway, relation: Relation) -> Relation:
-    away = {n for p in op.patterns for n in _matching(compiler, p, relation)}
-    return _select(compiler, relation, [n for n in relation.columns if n not in away], op.span)
+    away = {n for p in op.patterns for n in matching(compiler, p, relation)}
+    return select_columns(compiler, relation, [n for n in relation.columns if n not in away], op.span)
 
 
 def project_keep(compiler: TabularCompiler, op: ast.ProjectKeep, relation: Relation) -> Relation:
-    keep = {n for p in op.patterns for n in _matching(compiler, p, relation)}
-    return _select(compiler, relation, [n for n in relation.columns if n in keep], op.span)
+    keep = {n for p in op.patterns for n in matching(compiler, p, relation)}
+    return select_columns(compiler, relation, [n for n in relation.columns if n in keep], op.span)
 
 
 def project_reorder(compiler: TabularCompiler, op: ast.ProjectReorder, relation: Relation) -> Relation:
     first: list[str] = []
     for pattern in op.patterns:
-        first += [n for n in _matching(compiler, pattern, relation) if n not in first]
-    return _select(compiler, relation, first + [n for n in relation.columns if n not in first], op.span)
+        first += [n for n in matching(compiler, pattern, relation) if n not in first]
+    return select_columns(compiler, relation, first + [n for n in relation.columns if n not in first], op.span)
 
 
 def project_rename(compiler: TabularCompiler, op: ast.ProjectRename, relation: Relation) -> Relation:
@@ -73,7 +73,7 @@ def project_rename(compiler: TabularCompiler, op: ast.ProjectRename, relation: R
     return Relation(relation.select_from(compiler.ctx.next_alias(), items), columns)
 
 
-def _named(compiler: TabularCompiler, op: ast.MvExpand) -> ast.MvExpand:
+def named_items(compiler: TabularCompiler, op: ast.MvExpand | ast.MvApply) -> tuple[ast.MvExpandItem, ...]:
     """Each item with its output name: given, or the column the expression reads (parse_json(x) -> x)."""
     items = []
     for item in op.items:
@@ -83,10 +83,10 @@ def _named(compiler: TabularCompiler, op: ast.MvExpand) -> ast.MvExpand:
         name = item.name or inferred_name(expr)
         if name is None:
             raise KqlTypeError(
-                "mv-expand of this expression needs a name: Name = expression", item.expr.span, compiler.ctx.source
+                "expanding this expression needs a name: Name = expression", item.expr.span, compiler.ctx.source
             )
         items.append(ast.MvExpandItem(name, item.expr, item.to_type))
-    return ast.MvExpand(op.span, tuple(items), op.item_index, op.limit)
+    return tuple(items)
 
 
 def mv_expand(compiler: TabularCompiler, op: ast.MvExpand, relation: Relation) -> Relation:
@@ -94,7 +94,7 @@ def mv_expand(compiler: TabularCompiler, op: ast.MvExpand, relation: Relation) -
 
     https://learn.microsoft.com/en-us/kusto/query/mv-expand-operator
     """
-    op = _named(compiler, op)
+    op = ast.MvExpand(op.span, named_items(compiler, op), op.item_index, op.limit)
     if op.limit is not None or op.item_index is not None:
         return _mv_expand_indexed(compiler, op, relation)
     scalar = ExprCompiler(compiler.ctx, relation.columns)
@@ -127,7 +127,7 @@ def _json_array(value: Typed) -> exp.Expression:
     )
 
 
-def _cast_expanded(compiler: TabularCompiler, relation: Relation, op: ast.MvExpand) -> Relation:
+def _cast_expanded(compiler: TabularCompiler, relation: Relation, op: ast.MvExpand | ast.MvApply) -> Relation:
     targets = {i.name: i.to_type for i in op.items if i.to_type and i.to_type is not KqlType.DYNAMIC}
     if not targets:
         return relation
@@ -144,30 +144,40 @@ def _cast_expanded(compiler: TabularCompiler, relation: Relation, op: ast.MvExpa
 
 def _mv_expand_indexed(compiler: TabularCompiler, op: ast.MvExpand, relation: Relation) -> Relation:
     """mv-expand with_itemindex / limit: expand index positions, then pick elements by position."""
-    if len(op.items) != 1:
-        raise KqlNotSupported("mv-expand of several columns with limit or with_itemindex", op.span, compiler.ctx.source)
-    item = op.items[0]
-    scalar = ExprCompiler(compiler.ctx, relation.columns)
-    array = _json_array(scalar.compile(item.expr))
-    index_name = op.item_index or "__rmmhunt_index"
-    length = exp.Anonymous(this="len", expressions=[array])
-    positions = exp.Anonymous(this="range", expressions=[length])
-    stage_items = [
-        *relation.column_items(),
-        _aliased(array.copy(), "__rmmhunt_array"),
-        _aliased(exp.Explode(this=positions), index_name),
-    ]
-    staged = relation.select_from(compiler.ctx.next_alias(), stage_items)
-    element = exp.Bracket(
-        this=col("__rmmhunt_array"), expressions=[exp.Add(this=col(index_name), expression=exp.Literal.number(1))]
-    )
-    items = [col(n) if n != item.name else _aliased(element, n) for n in relation.columns]
-    if item.name not in relation.columns:
-        items.append(_aliased(element.copy(), item.name))
-    columns = {**relation.columns, item.name: KqlType.DYNAMIC}
+    expanded = expand_by_position(compiler, op, relation, op.item_index or HIDDEN_INDEX)
     if op.item_index:
-        items.append(col(index_name))
-        columns[index_name] = KqlType.LONG
+        return expanded
+    return select_columns(compiler, expanded, [n for n in expanded.columns if n != HIDDEN_INDEX], op.span)
+
+
+HIDDEN_INDEX = "__rmmhunt_index"
+
+
+def expand_by_position(
+    compiler: TabularCompiler, op: ast.MvExpand | ast.MvApply, relation: Relation, index_name: str
+) -> Relation:
+    """One row per position of the longest array, each array's element there (null past its end) and the
+    0-based position as `index_name`, kept below `op.limit` when there is one. Items must be named (`named_items`)."""
+    scalar = ExprCompiler(compiler.ctx, relation.columns)
+    arrays = {f"__rmmhunt_array{k}": _json_array(scalar.compile(item.expr)) for k, item in enumerate(op.items)}
+    lengths = [exp.Anonymous(this="len", expressions=[col(a)]) for a in arrays]
+    longest = lengths[0] if len(lengths) == 1 else exp.Greatest(this=lengths[0], expressions=lengths[1:])
+    positions = exp.Anonymous(this="range", expressions=[longest])
+    with_arrays = relation.select_from(
+        compiler.ctx.next_alias(), [*relation.column_items(), *(_aliased(a, n) for n, a in arrays.items())]
+    )
+    staged = exp.Select(expressions=[exp.Star(), _aliased(exp.Explode(this=positions), index_name)]).from_(
+        with_arrays.subquery(compiler.ctx.next_alias()), copy=False
+    )
+    one_based = exp.Add(this=col(index_name), expression=exp.Literal.number(1))
+    elements = {
+        item.name: exp.Bracket(this=col(array), expressions=[one_based.copy()])
+        for item, array in zip(op.items, arrays, strict=True)
+    }
+    items = [_aliased(elements[n], n) if n in elements else col(n) for n in relation.columns]
+    items += [_aliased(e, n) for n, e in elements.items() if n not in relation.columns]
+    items.append(col(index_name))
+    columns = {**relation.columns, **dict.fromkeys(elements, KqlType.DYNAMIC), index_name: KqlType.LONG}
     query = exp.Select(expressions=items).from_(staged.subquery(compiler.ctx.next_alias()), copy=False)
     if op.limit is not None:
         limit = ExprCompiler(compiler.ctx, {}).compile(op.limit)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlglot import exp
 
-from rmmhunt.compiler import joins, reshape, series
+from rmmhunt.compiler import joins, mv_apply, reshape, series
 from rmmhunt.compiler.aggregates import (
     AGGREGATE_FORMS,
     AGGREGATES,
@@ -151,11 +151,14 @@ class TabularCompiler:
     def pipeline(self, node: ast.Pipeline) -> Relation:
         relation = self.compile(node.source)
         for operator in node.operators:
-            handler = OPERATORS.get(type(operator))
-            if handler is None:
-                raise KqlNotSupported(type(operator).__name__.lower(), operator.span, self.ctx.source)
-            relation = handler(self, operator, relation)
+            relation = self.apply(operator, relation)
         return relation
+
+    def apply(self, operator: ast.Operator, relation: Relation) -> Relation:
+        handler = OPERATORS.get(type(operator))
+        if handler is None:
+            raise KqlNotSupported(type(operator).__name__.lower(), operator.span, self.ctx.source)
+        return handler(self, operator, relation)
 
     def datatable(self, node: ast.Datatable) -> Relation:
         width = len(node.columns)
@@ -425,3 +428,4 @@ OPERATORS: dict[type, Callable[[TabularCompiler, ast.Operator, Relation], Relati
 joins.register(OPERATORS, _SOURCES)
 reshape.register(OPERATORS)
 OPERATORS[ast.MakeSeries] = series.make_series
+OPERATORS[ast.MvApply] = mv_apply.mv_apply

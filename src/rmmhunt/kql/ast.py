@@ -296,6 +296,16 @@ class MvExpand(Operator):
 
 
 @dataclass(frozen=True, slots=True)
+class MvApply(Operator):
+    """`mv-apply [with_itemindex=i] items [limit n] on (subquery)`: `subquery` runs on each row's expansion."""
+
+    items: tuple[MvExpandItem, ...]
+    item_index: str | None
+    limit: Expr | None
+    subquery: tuple[Operator, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ParseCapture:
     name: str
     type: KqlType

@@ -75,7 +75,6 @@ JOIN_KIND_ALIASES = {"anti": "leftanti", "leftantisemi": "leftanti", "rightantis
 # Words that may follow `|` but are not supported yet; named in the error rather than "unexpected".
 KNOWN_UNSUPPORTED_OPERATORS = frozenset(
     {
-        "mv-apply",
         "top-nested",
         "evaluate",
         "facet",
@@ -562,6 +561,27 @@ class Parser:
 
     def op_mv_expand(self, span: Span) -> ast.Operator:
         options = self.options("bagexpansion", "with_itemindex", "kind")
+        items = self.expand_items()
+        limit = self.parse_expr() if self.accept_word("limit") else None
+        index = options.get("with_itemindex", (None, span))[0]
+        return ast.MvExpand(span.to(self._end()), items, index, limit)
+
+    def op_mv_apply(self, span: Span) -> ast.Operator:
+        options = self.options("with_itemindex")
+        items = self.expand_items()
+        limit = self.parse_expr() if self.accept_word("limit") else None
+        self.expect_word("on")
+        self.expect_op("(")
+        self.accept_op("|")
+        subquery = [self.parse_operator()]
+        while self.accept_op("|"):
+            subquery.append(self.parse_operator())
+        self.expect_op(")")
+        index = options.get("with_itemindex", (None, span))[0]
+        return ast.MvApply(span.to(self._end()), items, index, limit, tuple(subquery))
+
+    def expand_items(self) -> tuple[ast.MvExpandItem, ...]:
+        """`[Name =] ArrayExpression [to typeof(Type)], ...` of mv-expand and mv-apply."""
         items: list[ast.MvExpandItem] = []
         while True:
             name = None
@@ -580,10 +600,7 @@ class Parser:
                 self.expect_op(")")
             items.append(ast.MvExpandItem(name, expr, to_type))
             if not self.accept_op(","):
-                break
-        limit = self.parse_expr() if self.accept_word("limit") else None
-        index = options.get("with_itemindex", (None, span))[0]
-        return ast.MvExpand(span.to(self._end()), tuple(items), index, limit)
+                return tuple(items)
 
     def op_parse(self, span: Span, where: bool = False) -> ast.Operator:
         options = self.options("kind", "flags")
@@ -697,6 +714,8 @@ class Parser:
         "union": op_union,
         "mv-expand": op_mv_expand,
         "mvexpand": op_mv_expand,
+        "mv-apply": op_mv_apply,
+        "mvapply": op_mv_apply,
         "parse": op_parse,
         "parse-where": op_parse_where,
         "serialize": op_serialize,
