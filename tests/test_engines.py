@@ -8,6 +8,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from sqlglot import exp
 
@@ -18,6 +20,8 @@ from rmmhunt.engines import EngineError, check_engine, create_engine
 from rmmhunt.engines.dialects import SPARK_FUNCTIONS, SPARK_UNMAPPED, DialectError, for_dialect
 from rmmhunt.engines.duckdb_engine import SPILL_DIRECTORY, DuckDBEngine
 from rmmhunt.schema import default_catalog
+from rmmhunt.store import WorkspaceStore
+from rmmhunt.store.tables import conform
 
 NOW = datetime(2026, 11, 27, 12)
 
@@ -149,3 +153,32 @@ def test_cli_memory_limit_caps_duckdb_and_the_query_runs(demo_path: Path) -> Non
     plain = CliRunner().invoke(app, ["query", kql, "--data", str(demo_path), "--format", "csv"])
     assert capped.exit_code == 0, capped.output
     assert capped.output == plain.output
+
+
+@pytest.mark.parametrize("extra_in", ["later file", "first file"])
+def test_duckdb_reads_files_that_differ_in_their_columns(tmp_path: Path, extra_in: str) -> None:
+    """A table that gained a column has older files without it: the view reads those as nulls."""
+    store = WorkspaceStore(tmp_path, create=True)
+    day = {"first file": datetime(2026, 11, 1), "later file": datetime(2026, 11, 2)}
+    plain_day = datetime(2026, 11, 2) if extra_in == "first file" else datetime(2026, 11, 1)
+    store.write("DeviceInfo", pa.table({"Timestamp": [day[extra_in]], "DeviceName": ["new"], "Extra": ["x"]}))
+    # The plain file is written by hand, as an older rmmhunt would have: without the column.
+    columns = {c: t for c, t in store.table_columns("DeviceInfo").items() if c != "Extra"}
+    folder = tmp_path / "tables" / "DeviceInfo" / f"day={plain_day:%Y-%m-%d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    old = conform(pa.table({"Timestamp": [plain_day], "DeviceName": ["old"]}), columns)
+    pq.write_table(old, folder / "old.parquet")
+    ws = Workspace(tmp_path)
+    result = ws.query("DeviceInfo | project DeviceName, Extra | order by DeviceName asc")
+    assert result.to_pylist() == [{"DeviceName": "new", "Extra": "x"}, {"DeviceName": "old", "Extra": None}]
+    assert ws.engine.by_name == {"DeviceInfo"}
+    assert ws.query("DeviceInfo | count").column(0).to_pylist() == [2]
+
+
+def test_duckdb_reads_files_of_one_schema_without_union_by_name(demo_path: Path) -> None:
+    """union_by_name makes DuckDB read every file's footer for every query: only when the files differ."""
+    ws = Workspace(demo_path)
+    ws.query("DeviceFileCertificateInfo | count")
+    assert ws.engine.by_name == set()
+    view = ws.engine.con.sql("SELECT sql FROM duckdb_views() WHERE view_name = 'DeviceFileCertificateInfo'")
+    assert "union_by_name" not in view.fetchall()[0][0]

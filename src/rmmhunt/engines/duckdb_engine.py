@@ -27,15 +27,18 @@ def stored_column(name: str, kql_type: KqlType) -> exp.Expression:
     return col(name)
 
 
-def table_view(name: str, columns: dict[str, KqlType], files: list[str]) -> exp.Create:
-    """CREATE VIEW name AS the table's Parquet files, or an empty typed table when it has none."""
+def table_view(name: str, columns: dict[str, KqlType], files: list[str], union_by_name: bool = False) -> exp.Create:
+    """CREATE VIEW name AS the table's Parquet files, or an empty typed table when it has none.
+
+    `union_by_name` is for files that do not all hold the same columns (written before the table gained
+    one): DuckDB then reads every file's footer whenever a query is bound, which costs more than many
+    small queries take to run, so it is only used when the plain form fails.
+    """
     if files:
+        options = [exp.EQ(this=exp.column("union_by_name"), expression=exp.true())] if union_by_name else []
         scan = exp.Anonymous(
             this="read_parquet",
-            expressions=[
-                exp.Array(expressions=[exp.Literal.string(f) for f in files]),
-                exp.EQ(this=exp.column("union_by_name"), expression=exp.true()),
-            ],
+            expressions=[exp.Array(expressions=[exp.Literal.string(f) for f in files]), *options],
         )
         body = exp.select(*[stored_column(c, t) for c, t in columns.items()]).from_(exp.Table(this=scan))
     else:
@@ -72,6 +75,7 @@ class DuckDBEngine:
         self.store = store
         self.tables = store if store is not None else default_catalog()
         self.views: set[str] = set()
+        self.by_name: set[str] = set()  # tables whose files were found to differ in their columns
 
     def register(self, tree: exp.Expression) -> None:
         for name in referenced_tables(tree) - self.views:
@@ -84,14 +88,32 @@ class DuckDBEngine:
             if columns is None:
                 continue  # not a table (a subquery's alias): DuckDB names anything unknown
             files = [str(p) for p in self.store.table_files(name)] if self.store is not None else []
-            self.con.execute(table_view(name, columns, files).sql(self.dialect))
+            try:
+                self.con.execute(table_view(name, columns, files, name in self.by_name).sql(self.dialect))
+            except duckdb.BinderException:
+                # The first file lacks a column a later one has: DuckDB says so rather than guess.
+                self.by_name.add(name)
+                self.con.execute(table_view(name, columns, files, union_by_name=True).sql(self.dialect))
             self.views.add(name)
+
+    def run(self, sql: str, tree: exp.Expression) -> pa.Table:
+        self.register(tree)
+        return self.con.sql(sql).to_arrow_table()
 
     def execute(self, query: CompiledQuery) -> pa.Table:
         tree = for_dialect(query.tree, self.dialect)
+        sql = tree.sql(self.dialect)
         try:
-            self.register(tree)
-            result = self.con.sql(tree.sql(self.dialect)).to_arrow_table()
+            try:
+                result = self.run(sql, tree)
+            except duckdb.InvalidInputException as exc:
+                # A later file lacks a column the first one has; DuckDB's message suggests union_by_name.
+                plain = referenced_tables(tree) & self.views - self.by_name
+                if "union_by_name" not in str(exc) or not plain:
+                    raise
+                self.by_name |= plain
+                self.views -= plain
+                result = self.run(sql, tree)
         except duckdb.Error as exc:
             raise EngineError(f"the engine failed to run the query: {first_line(exc)}") from None
         return with_kql_types(result, query.columns)
