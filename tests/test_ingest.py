@@ -72,6 +72,17 @@ def test_each_export_format_loads(
     assert report.quarantined == 0 and not report.problems
 
 
+@pytest.mark.parametrize("name", ["graph-hunting.json", "log-analytics-response.json"])
+def test_a_response_saved_on_one_line_is_a_document(tmp_path: Path, name: str) -> None:
+    """Scripts save API responses with json.dump: the whole response on one line, not one record per line."""
+    one_line = tmp_path / f"one-line-{name}"
+    one_line.write_text(json.dumps(json.loads((DATA / name).read_text("utf-8"))) + "\n", "utf-8")
+    _, pretty = ingest(tmp_path / "pretty", DATA / name, table="DeviceFileCertificateInfo")
+    _, compact = ingest(tmp_path / "compact", one_line, table="DeviceFileCertificateInfo")
+    assert stored(compact) == stored(pretty) and sum(stored(compact).values()) >= 2
+    assert compact.quarantined == pretty.quarantined
+
+
 def test_streaming_api_quirks(tmp_path: Path) -> None:
     ws, _ = ingest(tmp_path, DATA / "streaming-mixed.json")
     [cert] = rows(ws, "DeviceFileCertificateInfo | project Timestamp, ReportId, IsSigned, MachineGroup, TenantId")

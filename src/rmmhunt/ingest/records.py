@@ -49,7 +49,10 @@ SCHEMA_KEYS = {"schema", "Schema"}
 RESPONSE_KEYS = {"tables"}  # of a Log Analytics query API response
 ERROR_KEY = "error"
 # A document that opens as a Log Analytics response is one even when it is written on one line.
-RESPONSE_START = re.compile(rb'\{\s*"tables"\s*:\s*\[')
+# A saved API response (Graph runHuntingQuery's `results`, Log Analytics' `tables`) is one object holding the
+# records, often written on one line: it is read as a document. The document reader takes a sequence of plain
+# objects too, so a JSON-lines file taken for a document by mistake still loads every record.
+RESPONSE_ARRAY = re.compile(rb'"(?:results|Results|tables)"\s*:\s*\[')
 WHITESPACE = b" \t\r\n"
 
 
@@ -539,7 +542,7 @@ def _empty_json() -> pa.Table:
 def is_json_lines(head: bytes) -> bool:
     """Whether a JSON file holds one value per line (else it is one document), from its first bytes."""
     text = head.lstrip(WHITESPACE)
-    if text.startswith(b"[") or RESPONSE_START.match(text):
+    if text.startswith(b"[") or RESPONSE_ARRAY.search(text.split(b"\n", 1)[0]):
         return False
     lines = [line for line in text.split(b"\n")[:-1] if line.strip(WHITESPACE)][:5]
     if not lines:
