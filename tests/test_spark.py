@@ -20,7 +20,7 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-from rmmhunt import Workspace
+from rmmhunt import RmmhuntError, Workspace
 from rmmhunt.cli import app
 from rmmhunt.engines import EngineError
 from rmmhunt.engines.dialects import DialectError
@@ -236,6 +236,18 @@ def test_files_with_and_without_an_extra_column(spark, tmp_path: Path) -> None:
     on_spark = Workspace(store.root, engine="spark").query(kql, now=NOW)
     assert canonical(on_duckdb) == [["new", "01:30:00", ""], ["old", None, ""]]
     assert_same(on_spark, on_duckdb)
+
+
+def test_workspace_at_a_uri_is_read_through_spark(spark, demo_path: Path, demo_ws: Workspace, now: datetime) -> None:
+    """s3a:// and abfss:// go through the same Hadoop filesystem API as file://, the one URI a test can reach."""
+    remote = Workspace(demo_path.as_uri(), engine="spark")
+    assert_same(remote.query(seed_query_text(), now=now), demo_ws.query(seed_query_text(), now=now))
+    with pytest.raises(RmmhuntError, match="a workspace at a URI is read through Spark; use the spark engine"):
+        Workspace(demo_path.as_uri())
+    with pytest.raises(RmmhuntError, match=r"not an rmmhunt workspace \(no rmmhunt-workspace.json\)"):
+        Workspace((demo_path / "tables").as_uri(), engine="spark")
+    with pytest.raises(RmmhuntError, match="no local directory to ingest into"):
+        remote.ingest(None, [demo_path])
 
 
 def test_engine_error_names_spark(spark_empty: Workspace) -> None:

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from rmmhunt.compiler import CompiledQuery, TableFilter, compile_query
 from rmmhunt.compiler.compile import utc_now
-from rmmhunt.engines import Engine, check_engine, create_engine
+from rmmhunt.engines import Engine, check_engine, create_engine, is_uri, open_remote_store
 from rmmhunt.engines.duckdb_engine import KQL_TYPE_KEY
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.ingest import IngestReport, Progress, ingest_paths
@@ -48,7 +48,11 @@ class Workspace:
         memory_limit: str | None = None,
     ):
         check_engine(engine, memory_limit=memory_limit, spark_master=spark_master)
-        self.store = WorkspaceStore(path, create=create) if path is not None else None
+        self.store = None
+        if is_uri(path):  # s3a://, abfss://, file://...: read through Spark's filesystems
+            self.store = open_remote_store(str(path), engine, spark_master)
+        elif path is not None:
+            self.store = WorkspaceStore(path, create=create)
         self.engine_name = engine
         self.engine_options = {"memory_limit": memory_limit, "spark_master": spark_master}
         self._engine: Engine | None = None
@@ -84,16 +88,16 @@ class Workspace:
         Every record read is stored or quarantined (see `quarantine()`); a file already ingested
         (same content) is skipped unless `force`. File-level problems are in `report.problems`.
         """
-        if self.store is None:
-            raise RmmhuntError("this workspace has no directory to ingest into")
+        if not isinstance(self.store, WorkspaceStore):
+            raise RmmhuntError("this workspace has no local directory to ingest into")
         report = ingest_paths(self.store, paths, table=table, force=force, progress=progress)
         self._engine = None  # views must see the new files
         return report
 
     def quarantine(self) -> pa.Table:
         """Records ingest set aside: source, line, record (index), table, reason and the raw text."""
-        if self.store is None:
-            raise RmmhuntError("this workspace has no directory")
+        if not isinstance(self.store, WorkspaceStore):
+            raise RmmhuntError("this workspace has no local directory")
         listing = read_quarantine(self.store.root)
         raw = [None if v is None else v.decode("utf-8", "replace") for v in listing.column("raw").to_pylist()]
         listing = listing.set_column(listing.num_columns - 1, "raw", pa.array(raw, pa.string()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rmmhunt.engines.base import Engine, EngineError
 from rmmhunt.engines.duckdb_engine import DuckDBEngine
 from rmmhunt.store import WorkspaceStore
@@ -19,6 +21,20 @@ def check_engine(name: str, *, memory_limit: str | None = None, spark_master: st
         raise EngineError("memory_limit applies to the duckdb engine only")
 
 
+def is_uri(path: object) -> bool:
+    """Whether a workspace path is a URI for Spark's filesystems (s3a://, abfss://, hdfs://, file://)."""
+    return isinstance(path, str) and re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", path) is not None
+
+
+def open_remote_store(uri: str, engine: str, spark_master: str | None = None):  # -> SparkWorkspace (needs PySpark)
+    """A read-only workspace at a URI, read through Spark's filesystems: the spark engine only."""
+    if engine != "spark":
+        raise EngineError(f"{uri}: a workspace at a URI is read through Spark; use the spark engine")
+    from rmmhunt.engines.spark_engine import SparkWorkspace
+
+    return SparkWorkspace(uri, spark_master)
+
+
 def create_engine(
     name: str, store: WorkspaceStore | None, *, memory_limit: str | None = None, spark_master: str | None = None
 ) -> Engine:
@@ -34,4 +50,4 @@ def create_engine(
     return SparkEngine(store, spark_master)
 
 
-__all__ = ["ENGINE_NAMES", "Engine", "EngineError", "check_engine", "create_engine"]
+__all__ = ["ENGINE_NAMES", "Engine", "EngineError", "check_engine", "create_engine", "is_uri", "open_remote_store"]

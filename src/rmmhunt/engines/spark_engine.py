@@ -8,6 +8,7 @@ tests) never see each other's table views.
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ from rmmhunt.engines.dialects import for_dialect
 from rmmhunt.kql.types import KqlType
 from rmmhunt.schema import default_catalog
 from rmmhunt.store import WorkspaceStore
+from rmmhunt.store.transaction import WorkspaceError
+from rmmhunt.store.workspace import MARKER
 
 try:
     from py4j.protocol import Py4JError
@@ -101,13 +104,66 @@ def _column(name: str, kql_type: KqlType) -> Column:
     return column.alias(name)
 
 
+class SparkWorkspace:
+    """A workspace read through Spark's filesystems: the same layout (`tables/<Table>/schema.json`,
+    `tables/<Table>/day=*/*.parquet`) at a URI the driver and the executors can read.
+
+    It answers what the compiler and the engine ask a workspace (columns, files); it is read-only.
+    """
+
+    def __init__(self, root: str, master: str | None = None, *, session: SparkSession | None = None):
+        self.root = root.rstrip("/")
+        self.session = session or start_session(master or DEFAULT_MASTER)
+        self.catalog = default_catalog()
+        self._columns: dict[str, dict[str, KqlType] | None] = {}
+        jvm = self.session.sparkContext._jvm
+        assert jvm is not None
+        self._hadoop_path = jvm.org.apache.hadoop.fs.Path
+        self._hadoop_conf = self.session.sparkContext._jsc.hadoopConfiguration()
+        try:
+            found = self._glob(f"{self.root}/{MARKER}")
+        except (Py4JError, PySparkException) as error:
+            raise WorkspaceError(f"{self.root}: cannot read it through Spark: {first_line(error)}") from None
+        if not found:
+            raise WorkspaceError(f"{self.root}: not an rmmhunt workspace (no {MARKER})")
+
+    def _glob(self, pattern: str) -> list[str]:
+        path = self._hadoop_path(pattern)
+        statuses = path.getFileSystem(self._hadoop_conf).globStatus(path)
+        return sorted(status.getPath().toString() for status in statuses or [])
+
+    def table_columns(self, name: str) -> dict[str, KqlType] | None:
+        """Catalog columns plus any extra columns stored for the table; None for an unknown table."""
+        if name not in self._columns:
+            schema_file = f"{self.root}/tables/{name}/schema.json"
+            if self._glob(schema_file):
+                [row] = self.session.read.text(schema_file, wholetext=True).collect()
+                stored = json.loads(row.value)
+                self._columns[name] = {column: KqlType(kql_type) for column, kql_type in stored.items()}
+            else:
+                self._columns[name] = self.catalog.table_columns(name)
+        return self._columns[name]
+
+    def table_names(self) -> list[str]:
+        return self.catalog.table_names()
+
+    def table_files(self, name: str) -> list[str]:
+        return self._glob(f"{self.root}/tables/{name}/day=*/*.parquet")
+
+    def watchlist_names(self) -> list[str]:
+        return []  # watchlists are read from a local workspace only
+
+    def watchlist_for_view(self, view: str) -> None:
+        return None
+
+
 class SparkEngine:
     name = "spark"
     dialect = "spark"
 
     def __init__(
         self,
-        store: WorkspaceStore | None,
+        store: WorkspaceStore | SparkWorkspace | None,
         master: str | None = None,
         *,
         session: SparkSession | None = None,
