@@ -64,7 +64,7 @@ def test_sql_shows_quoted_identifiers_and_literals() -> None:
             ["query:2:9: unknown name: column or name 'Signr'; did you mean 'Signer'?", "        ^^^^^"],
         ),
         (["query", "print 'unterminated"], ["query:1:7: syntax error: unterminated string literal"]),
-        (["query", "DeviceInfo | evaluate bag_unpack(x)"], ["not supported: evaluate"]),
+        (["query", "DeviceInfo | evaluate autocluster()"], ["not supported: evaluate"]),
         (["query", "--now", "yesterday", "print 1"], ["not an ISO 8601 time"]),
         (["hunt", "--data", "/nonexistent/ws"], ["/nonexistent/ws: not an rmmhunt workspace"]),
     ],

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 import pytest
 
 from rmmhunt import RmmhuntError, Workspace
+from rmmhunt.compiler import compile_query
 from rmmhunt.kql.errors import KqlError, KqlNameError, KqlNotSupported, KqlSyntaxError, KqlTypeError
+from rmmhunt.kql.types import KqlType
+from rmmhunt.schema import default_catalog
 
 DOCS = "https://learn.microsoft.com/en-us/kusto/query/"
 
@@ -341,7 +344,33 @@ BAD: list[Bad] = [
         doc("summarize-operator"),
     ),
     # ------------------------------------------------------------ not supported
-    Bad("evaluate", f"{CERT} | evaluate bag_unpack(x)", KqlNotSupported, 1, 29, "evaluate", doc("evaluate-operator")),
+    Bad(
+        "evaluate",
+        f"{CERT} | evaluate autocluster()",
+        KqlNotSupported,
+        1,
+        38,
+        "evaluate autocluster()",
+        doc("evaluate-operator"),
+    ),
+    Bad(
+        "bag-unpack-column-clash",
+        "datatable(x:long, d:dynamic)[1, dynamic({'x': 2})] | evaluate bag_unpack(d)",
+        KqlTypeError,
+        1,
+        63,
+        "column 'x' already exists; give a prefix",
+        doc("bag-unpack-plugin"),
+    ),
+    Bad(
+        "bag-unpack-not-a-column",
+        "print d=dynamic({'x': 2}) | evaluate bag_unpack(d.x)",
+        KqlTypeError,
+        1,
+        38,
+        "bag_unpack() needs a dynamic column",
+        doc("bag-unpack-plugin"),
+    ),
     Bad(
         "mv-apply-join-inside",
         "datatable(x:dynamic)[dynamic([1])]\n| mv-apply x on (join (print y=1) on $left.x == $right.y)",
@@ -414,9 +443,18 @@ def test_render_origin_names_the_file(ws: Workspace) -> None:
 
 def test_not_supported_keeps_construct(ws: Workspace) -> None:
     with pytest.raises(KqlNotSupported) as info:
-        ws.query(f"{CERT} | evaluate bag_unpack(x)")
-    assert info.value.construct == "evaluate"
-    assert info.value.render().startswith("query:1:29: not supported: evaluate")
+        ws.query(f"{CERT} | evaluate autocluster()")
+    assert info.value.construct == "evaluate autocluster()"
+    assert info.value.render().startswith("query:1:38: not supported: evaluate autocluster()")
+
+
+def test_bag_unpack_without_data_needs_an_output_schema() -> None:
+    """Compiling with no data to probe (lint): the columns must be given (doc("bag-unpack-plugin"))."""
+    query = "datatable(d:dynamic)[dynamic({'a': 1})] | evaluate bag_unpack(d)"
+    with pytest.raises(KqlNotSupported) as info:
+        compile_query(query, default_catalog())
+    assert "output schema such as `bag_unpack(d) : (a:string)`" in info.value.message
+    assert compile_query(query + " : (a:long)", default_catalog()).columns == {"a": KqlType.LONG}
 
 
 def test_kinds() -> None:

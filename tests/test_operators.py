@@ -12,6 +12,7 @@ from .kql_cases import NOW, Case, doc, normalize
 
 LEFT = 'datatable(k:string, v:long)["a", 1, "a", 2, "b", 3, "c", 4]'
 RIGHT = 'datatable(k:string, w:string)["a", "x", "b", "y", "b", "z", "d", "q"]'
+PEOPLE = """datatable(d:dynamic)[dynamic({"Name": "John", "Age": 20}), dynamic({"Name": "Dave", "Age": 40})]"""
 METRICS = "datatable(Id:long, Metric:dynamic)[1, dynamic([3, 1, 2]), 2, dynamic([5, 4])]"
 
 CASES: list[Case] = [
@@ -249,6 +250,62 @@ CASES: list[Case] = [
         ["Id", "Count"],
         [[1, 1], [2, 1]],
         doc("mv-apply-operator"),
+    ),
+    # ------------------------------------------------------------ evaluate bag_unpack
+    # The doc's example: one column per key, sorted by name, typed as the values are.
+    Case(
+        "bag-unpack",
+        f"{PEOPLE} | evaluate bag_unpack(d)",
+        ["Age", "Name"],
+        [[20, "John"], [40, "Dave"]],
+        doc("bag-unpack-plugin"),
+        types=["long", "string"],
+    ),
+    Case(
+        "bag-unpack-prefix-keeps-other-columns",
+        f"{PEOPLE} | extend k = 1 | evaluate bag_unpack(d, 'P_')",
+        ["k", "P_Age", "P_Name"],
+        [[1, 20, "John"], [1, 40, "Dave"]],
+        doc("bag-unpack-plugin"),
+    ),
+    Case(
+        "bag-unpack-mixed-types-are-dynamic",
+        "datatable(d:dynamic)[dynamic({'a': 1}), dynamic({'a': 'x', 'b': true})] | evaluate bag_unpack(d)",
+        ["a", "b"],
+        [[1, None], ["x", True]],
+        doc("bag-unpack-plugin"),
+        types=["dynamic", "bool"],
+    ),
+    Case(
+        "bag-unpack-ignored-and-replace-source",
+        "datatable(Name:string, d:dynamic)['old', dynamic({'Name': 'new', 'Age': 1})] "
+        "| evaluate bag_unpack(d, '', 'replace_source', dynamic(['Age']))",
+        ["Name"],
+        [["new"]],
+        doc("bag-unpack-plugin"),
+    ),
+    Case(
+        "bag-unpack-keep-source",
+        "datatable(Name:string, d:dynamic)['old', dynamic({'Name': 'new', 'Age': 1})] "
+        "| evaluate bag_unpack(d, '', 'keep_source')",
+        ["Name", "Age"],
+        [["old", 1]],
+        doc("bag-unpack-plugin"),
+    ),
+    # An output schema names the only columns, or with `*` first adds them to the input's.
+    Case(
+        "bag-unpack-output-schema",
+        f"{PEOPLE} | extend k = 1 | evaluate bag_unpack(d) : (Name:string, Missing:long)",
+        ["Name", "Missing"],
+        [["John", None], ["Dave", None]],
+        doc("bag-unpack-plugin"),
+    ),
+    Case(
+        "bag-unpack-output-schema-wildcard",
+        f"{PEOPLE} | extend k = 1 | evaluate bag_unpack(d) : (*, Age:long)",
+        ["k", "Age"],
+        [[1, 20], [1, 40]],
+        doc("bag-unpack-plugin"),
     ),
     # ------------------------------------------------------------ parse
     Case(

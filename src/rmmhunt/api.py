@@ -12,6 +12,7 @@ import pyarrow as pa
 from rmmhunt.compiler import CompiledQuery, TableFilter, compile_query
 from rmmhunt.compiler.compile import utc_now
 from rmmhunt.engines import Engine, check_engine, create_engine, is_uri, open_remote_store
+from rmmhunt.engines.base import probe_rows
 from rmmhunt.engines.duckdb_engine import KQL_TYPE_KEY
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.ingest import IngestReport, Progress, ingest_paths
@@ -68,7 +69,10 @@ class Workspace:
         return self._engine
 
     def compile(self, kql: str, now: datetime | None = None, table_filter: TableFilter | None = None) -> CompiledQuery:
-        return compile_query(kql, self.store or default_catalog(), now, table_filter)
+        # bag_unpack's columns come from the data: the engine is started only if a query asks.
+        return compile_query(
+            kql, self.store or default_catalog(), now, table_filter, probe=lambda tree: probe_rows(self.engine, tree)
+        )
 
     def query(self, kql: str, now: datetime | None = None, table_filter: TableFilter | None = None) -> pa.Table:
         """Run KQL text; `now` fixes what now() and ago() mean (default: the clock);

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlglot import exp
 
-from rmmhunt.compiler.context import QueryContext, TableFilter, TableProvider
+from rmmhunt.compiler.context import Probe, QueryContext, TableFilter, TableProvider
 from rmmhunt.compiler.tabular import TabularCompiler
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlError, KqlTypeError
@@ -34,16 +34,18 @@ def compile_query(
     tables: TableProvider,
     now: datetime | None = None,
     table_filter: TableFilter | None = None,
+    probe: Probe | None = None,
 ) -> CompiledQuery:
     """Parse (if given text), bind names against `tables` and build the SQL tree.
 
     `now` fixes what `now()` and `ago()` mean (naive UTC); the default is the clock, read once.
     `table_filter` adds a condition to every read of a named table (see `TableFilter`).
+    `probe` runs a query on the data when the output's columns depend on it (see `Probe`).
     """
     tree = parse(query) if isinstance(query, str) else query
     if now is not None and now.tzinfo is not None:
         now = now.astimezone(UTC).replace(tzinfo=None)
-    ctx = QueryContext(tree.source, now or utc_now(), tables, table_filter)
+    ctx = QueryContext(tree.source, now or utc_now(), tables, table_filter, probe)
     try:
         tabular = TabularCompiler(ctx)
         for let in tree.lets:

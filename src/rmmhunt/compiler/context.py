@@ -48,6 +48,11 @@ This is how a scheduled run restricts each table to its query period and how exc
 without touching the rule's text."""
 
 
+Probe = Callable[[exp.Select], list[tuple[object, ...]]]
+"""Runs a small query on the data and returns its rows: how the compiler learns what only the data can tell,
+such as the keys `evaluate bag_unpack(d)` turns into columns. Absent when only compiling (lint, `rmmhunt sql`)."""
+
+
 class TableProvider(Protocol):
     """Where the compiler learns which tables exist and their columns (the catalog, a workspace)."""
 
@@ -62,6 +67,7 @@ class QueryContext:
     now: datetime  # naive UTC; the one instant `now()` means throughout the query
     tables: TableProvider
     table_filter: TableFilter | None = None
+    probe: Probe | None = None
     scalars: dict[str, Typed] = field(default_factory=dict)
     relations: dict[str, Relation] = field(default_factory=dict)
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlglot import exp
 
-from rmmhunt.compiler import joins, mv_apply, reshape, series
+from rmmhunt.compiler import evaluate, joins, mv_apply, reshape, series
 from rmmhunt.compiler.aggregates import (
     AGGREGATE_FORMS,
     AGGREGATES,
@@ -429,3 +429,4 @@ joins.register(OPERATORS, _SOURCES)
 reshape.register(OPERATORS)
 OPERATORS[ast.MakeSeries] = series.make_series
 OPERATORS[ast.MvApply] = mv_apply.mv_apply
+OPERATORS[ast.Evaluate] = evaluate.evaluate

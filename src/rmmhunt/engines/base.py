@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 import pyarrow as pa
@@ -32,6 +33,13 @@ def with_kql_types(result: pa.Table, columns: dict[str, KqlType]) -> pa.Table:
         for field, kql_type in zip(result.schema, columns.values(), strict=True)
     ]
     return pa.Table.from_arrays(result.columns, schema=pa.schema(fields))
+
+
+def probe_rows(engine: Engine, tree: exp.Select) -> list[tuple[object, ...]]:
+    """The rows of a small query the compiler asks while compiling (see `rmmhunt.compiler.context.Probe`)."""
+    columns = {item.alias_or_name: KqlType.STRING for item in tree.expressions}
+    table = engine.execute(CompiledQuery(tree, columns, datetime.min))
+    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
 
 
 def referenced_tables(tree: exp.Expression) -> set[str]:

@@ -296,6 +296,15 @@ class MvExpand(Operator):
 
 
 @dataclass(frozen=True, slots=True)
+class Evaluate(Operator):
+    """`evaluate plugin(args) [: (Name:type, ...)]`; `schema` is the declared output, `*` first keeps the input's."""
+
+    call: Call
+    schema: tuple[tuple[str, KqlType], ...] | None
+    schema_keeps_input: bool
+
+
+@dataclass(frozen=True, slots=True)
 class MvApply(Operator):
     """`mv-apply [with_itemindex=i] items [limit n] on (subquery)`: `subquery` runs on each row's expansion."""
 

@@ -76,7 +76,6 @@ JOIN_KIND_ALIASES = {"anti": "leftanti", "leftantisemi": "leftanti", "rightantis
 KNOWN_UNSUPPORTED_OPERATORS = frozenset(
     {
         "top-nested",
-        "evaluate",
         "facet",
         "fork",
         "partition",
@@ -378,17 +377,7 @@ class Parser:
     def parse_datatable(self) -> ast.Datatable:
         start = self.advance()
         self.expect_op("(")
-        columns: list[tuple[str, KqlType]] = []
-        while True:
-            name, _ = self.identifier("a column name")
-            self.expect_op(":")
-            type_tok = self.advance()
-            kql_type = parse_type_name(type_tok.text) if type_tok.kind in (T.IDENT, T.TYPED_LITERAL) else None
-            if kql_type is None:
-                raise self.error(f"unknown type {type_tok.text!r}", type_tok)
-            columns.append((name, kql_type))
-            if not self.accept_op(","):
-                break
+        columns = self.column_types()
         self.expect_op(")")
         self.expect_op("[")
         values: list[ast.Expr] = []
@@ -404,6 +393,20 @@ class Parser:
                 self.source,
             )
         return ast.Datatable(start.span.to(end.span), tuple(columns), tuple(values))
+
+    def column_types(self) -> list[tuple[str, KqlType]]:
+        """`Name:type, ...` of a datatable or an output schema."""
+        columns: list[tuple[str, KqlType]] = []
+        while True:
+            name, _ = self.identifier("a column name")
+            self.expect_op(":")
+            type_tok = self.advance()
+            kql_type = parse_type_name(type_tok.text) if type_tok.kind in (T.IDENT, T.TYPED_LITERAL) else None
+            if kql_type is None:
+                raise self.error(f"unknown type {type_tok.text!r}", type_tok)
+            columns.append((name, kql_type))
+            if not self.accept_op(","):
+                return columns
 
     def parse_operator(self) -> ast.Operator:
         spelled, span = self.glued_word()
@@ -697,6 +700,20 @@ class Parser:
     def op_getschema(self, span: Span) -> ast.Operator:
         return ast.GetSchema(span)
 
+    def op_evaluate(self, span: Span) -> ast.Operator:
+        self.options()  # hint.distribution=... and the like
+        tok = self.tok
+        call = self.parse_word(tok) if tok.kind is T.IDENT else None
+        if not isinstance(call, ast.Call):
+            raise self.error("evaluate needs a plugin call such as bag_unpack(Column)", tok)
+        schema, keeps_input = None, False
+        if self.accept_op(":"):
+            self.expect_op("(")
+            keeps_input = self.accept_op("*") is not None and self.accept_op(",") is not None
+            schema = tuple(self.column_types())
+            self.expect_op(")")
+        return ast.Evaluate(span.to(self._end()), call, schema, keeps_input)
+
     def op_invoke(self, span: Span) -> ast.Operator:
         tok = self.tok
         call = self.parse_word(tok) if tok.kind is T.IDENT else None
@@ -726,6 +743,7 @@ class Parser:
         "sample-distinct": op_sample_distinct,
         "getschema": op_getschema,
         "invoke": op_invoke,
+        "evaluate": op_evaluate,
         "where": op_where,
         "filter": op_where,
         "project": op_project,
