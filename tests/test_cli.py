@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from rmmhunt.demo.planted import seed_hunt_devices
+from rmmhunt.demo.scenarios import SCENARIOS
+
 RMMHUNT = [sys.executable, "-m", "rmmhunt.cli"]
 NOW = "2026-11-27T12:00:00Z"
 
@@ -100,10 +103,18 @@ def test_ingest_then_hunt_json(tmp_path: Path) -> None:
     assert row == ["d1", "host-1", "2026-11-26T10:00:00.0000000Z", "2026-11-26T11:00:00.0000000Z", [11, 12], 2]
 
 
-def test_demo_runs_the_seed_hunt(tmp_path: Path) -> None:
-    result = run("demo", "--dir", str(tmp_path / "demo"), "--devices", "200", "--days", "6", "--now", NOW)
+def test_demo_runs_the_pack_with_the_seed_exclusions(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ("--dir", str(tmp_path / "demo"), "--out", str(out), "--devices", "200", "--days", "6", "--now", NOW)
+    result = run("demo", *args)
     assert result.returncode == 0, result.stderr
-    assert "RemoteUtilities - File Signature" in result.stdout
-    assert "ws-fin-0114.contoso.local" in result.stdout
-    assert "XRemote" not in result.stdout
-    assert "13 rows" in result.stdout  # the seed's 8 device groups and its 5 exclusion scenarios (demo/planted.py)
+    text = (out / "alerts.jsonl").read_text("utf-8")
+    alerts = [json.loads(line) for line in text.splitlines()]
+    seed = [a for a in alerts if a["rule"]["id"] == "ae49b070-4477-4660-a0a6-2377b08b76b4"]
+    # the seed's device groups, the five scenario devices among them (their near misses stay alerts)
+    assert {a["row"]["DeviceName"] for a in seed if not a["suppressed"]} == {n for _, n in seed_hunt_devices()}
+    assert sorted(a["exclusion"] for a in seed if a["suppressed"]) == sorted(s.exclusion_id for s in SCENARIOS)
+    assert "XRemote" not in text
+    raised = sum(not a["suppressed"] for a in alerts)
+    assert f"304 rules run: {raised} alerts" in " ".join(result.stdout.split())
+    assert (out / "report.html").is_file() and (out / "alerts.csv").is_file()

@@ -13,12 +13,15 @@ from typing import Annotated
 import pyarrow as pa
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from rmmhunt import output, runner
 from rmmhunt.alerts import write_run
+from rmmhunt.alerts.model import AlertRun, rule_summaries
 from rmmhunt.api import HuntResult, Workspace
 from rmmhunt.compiler.compile import utc_now
 from rmmhunt.demo.evaluate import evaluate_demo, print_evaluation
+from rmmhunt.demo.scenarios import seed_exclusions_path
 from rmmhunt.demo.workspace import DEFAULT_DAYS, DEFAULT_DEVICES, build_demo_workspace
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.ingest.progress import IngestProgress
@@ -34,6 +37,7 @@ app = typer.Typer(
     help="Hunt for abuse of remote-management (RMM) tools with Sentinel KQL rules, on your own telemetry.",
 )
 stdout = Console()
+DEMO_OUTPUT = Path("rmmhunt-demo")
 stderr = Console(stderr=True)
 
 
@@ -240,15 +244,30 @@ def run_rules(
     workspace = Workspace(data, engine.value, spark_master=spark_master, memory_limit=memory_limit)
     excluded = load_exclusions(exclusions) if exclusions else None
     result = runner.run(workspace, load_rules(rules or builtin_rules_dir()), parse_now(now) or utc_now(), excluded)
-    written = write_run(result, out)
-    per_rule: dict[str, int] = {}
-    for alert in result.raised:
-        per_rule[alert.rule.name] = per_rule.get(alert.rule.name, 0) + 1
-    for name, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0])):
-        stdout.print(f"{count:>6}  {name}", markup=False, highlight=False)
+    print_run(result, write_run(result, out))
+
+
+def print_run(result: AlertRun, written: dict[str, Path]) -> None:
+    """Alerts per rule, the matches exclusions suppressed, exclusions that expired or matched nothing."""
+    summaries = rule_summaries(result)
+    per_rule = Table(title="Alerts per rule", title_justify="left")
+    for header in ("Rule", "Severity", "Alerts", "Devices", "Suppressed"):
+        per_rule.add_column(header, justify="right" if header in ("Alerts", "Devices", "Suppressed") else "left")
+    for s in summaries:
+        per_rule.add_row(s.rule.name, s.rule.severity or "", str(s.alerts), str(s.devices), str(s.suppressed))
+    if summaries:
+        stdout.print(per_rule)
+    if result.suppressed:
+        suppressed = Table(title="Suppressed by exclusions", title_justify="left")
+        for header in ("Exclusion", "Owner", "Rule", "Devices"):
+            suppressed.add_column(header)
+        for alert in result.suppressed:
+            owner = result.exclusions[alert.exclusion].owner if alert.exclusion in result.exclusions else ""
+            suppressed.add_row(alert.exclusion or "", owner, alert.rule.name, ", ".join(alert.devices))
+        stdout.print(suppressed)
     stdout.print(
-        f"[bold]{len(result.rules)} rules run: {len(result.raised)} alerts from {len(per_rule)} rules, "
-        f"{len(result.suppressed)} suppressed.[/bold]"
+        f"[bold]{len(result.rules)} rules run: {len(result.raised)} alerts from "
+        f"{sum(1 for s in summaries if s.alerts)} rules, {len(result.suppressed)} suppressed.[/bold]"
     )
     for label, ids in (("expired", result.expired), ("unused", result.unused)):
         for exclusion_id in ids:
@@ -367,6 +386,9 @@ def demo(
     now: NowOption = None,
     devices: Annotated[int, typer.Option(min=1, help="Number of sample devices.")] = DEFAULT_DEVICES,
     days: Annotated[int, typer.Option(min=1, help="Days of sample telemetry.")] = DEFAULT_DAYS,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for alerts.jsonl, alerts.csv and report.html.")
+    ] = DEMO_OUTPUT,
     evaluate: Annotated[
         bool,
         typer.Option(
@@ -376,7 +398,8 @@ def demo(
         ),
     ] = False,
 ) -> None:
-    """Build a sample workspace and run the built-in rules (the seed hunt and the RMM pack) on it."""
+    """Build a sample workspace, run the built-in rules (the seed hunt and the RMM pack) with the seed's exclusions
+    on it, and write the alerts and the HTML report."""
     instant = parse_now(now) or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with tempfile.TemporaryDirectory(prefix="rmmhunt-demo-") as scratch:
         target = directory or Path(scratch) / "workspace"
@@ -390,7 +413,10 @@ def demo(
             if not evaluation.passed:
                 raise typer.Exit(1)
             return
-        print_hunt(Workspace(target).hunt(load_rules(builtin_rules_dir()), instant))
+        exclusions = load_exclusions(seed_exclusions_path())
+        with stderr.status("Running the built-in rules..."):
+            result = runner.run(Workspace(target), load_rules(builtin_rules_dir()), instant, exclusions)
+        print_run(result, write_run(result, out))
 
 
 @app.command()

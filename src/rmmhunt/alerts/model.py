@@ -80,3 +80,23 @@ class AlertRun:
     @property
     def suppressed(self) -> list[Alert]:
         return [a for a in self.alerts if a.suppressed]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSummary:
+    rule: RuleInfo
+    alerts: int
+    devices: int
+    suppressed: int
+
+
+def rule_summaries(run: AlertRun) -> list[RuleSummary]:
+    """The rules that raised or suppressed something, most alerts first."""
+    summaries = []
+    for rule in run.rules:
+        raised = [a for a in run.raised if a.rule.id == rule.id]
+        suppressed = sum(1 for a in run.suppressed if a.rule.id == rule.id)
+        if raised or suppressed:
+            devices = {d for a in raised for d in a.devices}
+            summaries.append(RuleSummary(rule, len(raised), len(devices), suppressed))
+    return sorted(summaries, key=lambda s: (-s.alerts, -s.suppressed, s.rule.name.lower()))

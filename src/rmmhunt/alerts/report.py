@@ -3,13 +3,12 @@ fetched, which the Content-Security-Policy enforces) in which every value from t
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import Any
 
-from rmmhunt.alerts.model import Alert, AlertRun
+from rmmhunt.alerts.model import Alert, AlertRun, rule_summaries
 from rmmhunt.output import format_datetime
 
 # Columns that hunting queries use for the first and last event of a group (the seed and the pack: FirstSeen,
@@ -174,23 +173,15 @@ def _totals(run: AlertRun, devices: list[DeviceSummary]) -> str:
 
 
 def _rules_section(run: AlertRun) -> str:
-    raised: dict[str, list[Alert]] = defaultdict(list)
-    suppressed: dict[str, int] = defaultdict(int)
-    for alert in run.alerts:
-        if alert.suppressed:
-            suppressed[alert.rule.id] += 1
-        else:
-            raised[alert.rule.id].append(alert)
-    matched = [r for r in run.rules if raised[r.id] or suppressed[r.id]]
-    matched.sort(key=lambda r: (-len(raised[r.id]), -suppressed[r.id], r.name.lower()))
+    matched = rule_summaries(run)
     rows = []
-    for rule in matched:
-        devices = {d for a in raised[rule.id] for d in a.devices}
+    for summary in matched:
+        rule = summary.rule
         rows.append(
             f'<tr data-rule-id="{_e(rule.id)}"><td>{_e(rule.name)}<br><code>{_e(rule.id)}</code></td>'
             f"<td>{_severity(rule.severity)}</td><td>{_e(', '.join(rule.techniques))}</td>"
-            f'<td class="num alerts">{len(raised[rule.id])}</td><td class="num devices">{len(devices)}</td>'
-            f'<td class="num suppressed">{suppressed[rule.id]}</td></tr>'
+            f'<td class="num alerts">{summary.alerts}</td><td class="num devices">{summary.devices}</td>'
+            f'<td class="num suppressed">{summary.suppressed}</td></tr>'
         )
     headers = [("Rule", False), ("Severity", False), ("Techniques", False), ("Alerts", True), ("Devices", True)]
     table = _table("rules", [*headers, ("Suppressed", True)], rows, "No rule matched anything.")
