@@ -97,6 +97,7 @@ _WS_OR_COMMENT = re.compile(r"(?:[\s\u200b\ufeff]+|//[^\n]*)+")
 _NUMBER = re.compile(r"(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
 _HEX = re.compile(r"0[xX][0-9a-fA-F]+")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPERATOR = re.compile("|".join(re.escape(op) for op in OPERATORS))  # in OPERATORS' order: the longest first
 _UNIT = re.compile(r"[A-Za-z]+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0"}
 
@@ -143,10 +144,10 @@ class Lexer:
                 if raw is not None:
                     return Token(T.TYPED_LITERAL, word.lower(), Span(start, self.pos), raw)
             return Token(T.IDENT, word, Span(start, self.pos))
-        for op in OPERATORS:
-            if src.startswith(op, start):
-                self.pos = start + len(op)
-                return Token(T.OP, op, Span(start, self.pos))
+        m = _OPERATOR.match(src, start)
+        if m:
+            self.pos = m.end()
+            return Token(T.OP, m.group(), Span(start, self.pos))
         raise self.error(f"unexpected character {ch!r}", start)
 
     def raw_parenthesized(self) -> str | None:
