@@ -18,6 +18,15 @@ from rmmhunt.store import WorkspaceStore
 __all__ = ["KQL_TYPE_KEY", "DuckDBEngine", "EngineError", "table_view"]
 
 SPILL_DIRECTORY = ".spill"  # in the workspace: where DuckDB writes what does not fit in memory_limit
+SESSION_SETTINGS = "; ".join(
+    [
+        "SET TimeZone = 'UTC'",
+        "SET enable_progress_bar = false",  # it would print into the command's output
+        "SET error_on_division_by_zero = false",  # null rather than failing the whole hunt
+        # Workspace files are written once under a new name and never changed, so their footers can be cached.
+        "SET parquet_metadata_cache = true",
+    ]
+)
 
 
 def stored_column(name: str, kql_type: KqlType) -> exp.Expression:
@@ -59,12 +68,7 @@ class DuckDBEngine:
         fit is spilled to the workspace's `.spill` directory.
         """
         self.con = duckdb.connect()
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")  # it would print into the command's output
-        # Division by zero gives null rather than failing the whole hunt.
-        self.con.execute("SET error_on_division_by_zero = false")
-        # Workspace files are written once under a new name and never changed, so their footers can be cached.
-        self.con.execute("SET parquet_metadata_cache = true")
+        self.con.execute(SESSION_SETTINGS)  # one call: each is a round trip that a cold query pays
         if memory_limit:
             try:
                 self.con.execute("SET memory_limit = ?", [memory_limit])
