@@ -10,25 +10,27 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from rmmhunt.compiler import CompiledQuery, TableFilter
+from rmmhunt.compiler import TableFilter
 from rmmhunt.compiler.functions import sql
-from rmmhunt.kql.types import KqlType
+from rmmhunt.engines.base import probe_rows
 from rmmhunt.rules.model import Rule
 from rmmhunt.schema import default_catalog
-from rmmhunt.tuning.conditions import Columns, ConditionBuilder
+from rmmhunt.tuning.conditions import KEY, Columns, ConditionBuilder
 from rmmhunt.tuning.model import Exclusion, ExclusionSet
 from rmmhunt.tuning.outcome import RuleOutcome, Suppression
 
 if TYPE_CHECKING:
     from rmmhunt.api import Workspace
 
-# Whether an exclusion removes any row of a table, per engine (a new engine is made when the data change):
-# a pack of hundreds of rules on a few tables asks the same question many times.
-_removes_rows: weakref.WeakKeyDictionary[object, dict[str, bool]] = weakref.WeakKeyDictionary()
+# Answers to the small queries exclusions ask (which keys meet an exclusion's conditions in other tables,
+# which exclusions remove rows), by the query's SQL, per engine (a new engine is made when the data change):
+# a pack of hundreds of rules on a few tables, and a backtest's runs, ask the same ones again.
+_answers: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 
 Conditions = dict[str, exp.Expression]  # table -> the condition that the exclusion holds for a row of it
 
@@ -78,23 +80,34 @@ def _none_of(plan: list[tuple[Exclusion, Conditions]]) -> Callable[[str], exp.Ex
     return extra
 
 
-def _removes_any(
-    workspace: Workspace, now: datetime, table_filter: TableFilter, tables: dict[str, Columns], touched: Conditions
-) -> bool:
-    """Whether the filter leaves any row of a table the exclusion touches (one cheap LIMIT 1 query per table)."""
+def _distinct_values(workspace: Workspace, query: exp.Select) -> frozenset[str]:
+    """The values other than null of a query of one text column (a `conditions.Lookup`), asked once per engine."""
     engine = workspace.engine
-    known = _removes_rows.setdefault(engine, {})
-    for table in touched:
-        condition = table_filter(table, tables[table])
-        source = exp.Table(this=exp.to_identifier(table, quoted=True))
-        probe = exp.select(exp.alias_(exp.Literal.number(1), "hit")).from_(source)
-        probe = probe.where(condition).limit(1) if condition is not None else probe.limit(1)
-        key = probe.sql("duckdb")
-        if key not in known:
-            known[key] = engine.execute(CompiledQuery(probe, {"hit": KqlType.LONG}, now)).num_rows > 0
-        if known[key]:
-            return True
-    return False
+    known = _answers.setdefault(engine, {})
+    key = query.sql("duckdb")
+    if key not in known:
+        known[key] = frozenset(value for (value,) in probe_rows(engine, query) if value is not None)
+    return known[key]
+
+
+def _removing(
+    workspace: Workspace,
+    base_filter: TableFilter | None,
+    tables: dict[str, Columns],
+    candidates: list[tuple[Exclusion, Conditions]],
+) -> list[tuple[Exclusion, Conditions]]:
+    """The candidates that remove a row the base filter leaves, a row being the first matching one's:
+    one query per table (a CASE in file order), not one per exclusion."""
+    owners: set[str] = set()
+    for table, columns in tables.items():
+        claims = [(e.id, conditions[table]) for e, conditions in candidates if table in conditions]
+        if not claims:
+            continue
+        owner = exp.Case(ifs=[exp.If(this=condition.copy(), true=sql.s(id_)) for id_, condition in claims])
+        query = exp.select(exp.alias_(owner, KEY)).from_(exp.to_table(table, quoted=True)).distinct()
+        base = base_filter(table, columns) if base_filter else None
+        owners |= _distinct_values(workspace, query if base is None else query.where(base))
+    return [item for item in candidates if item[0].id in owners]
 
 
 def run_rule(
@@ -115,7 +128,7 @@ def run_rule(
     if not applicable:
         return RuleOutcome(workspace.query(rule.query, now, base_filter))
     tables = tables_read(workspace, rule.query, now)
-    builder = ConditionBuilder(workspace.store or default_catalog(), window)
+    builder = ConditionBuilder(workspace.store or default_catalog(), window, partial(_distinct_values, workspace))
     candidates: list[tuple[Exclusion, Conditions]] = []
     for exclusion in applicable:
         conditions = {
@@ -123,11 +136,7 @@ def run_rule(
         }
         if conditions:
             candidates.append((exclusion, conditions))
-    removing = [
-        item
-        for index, item in enumerate(candidates)
-        if _removes_any(workspace, now, _table_filter(base_filter, _only(candidates, index)), tables, item[1])
-    ]
+    removing = _removing(workspace, base_filter, tables, candidates)
     if not removing:
         return RuleOutcome(workspace.query(rule.query, now, base_filter))
     kept = workspace.query(rule.query, now, _table_filter(base_filter, _none_of(removing)))
