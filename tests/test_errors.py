@@ -354,6 +354,15 @@ BAD: list[Bad] = [
         doc("evaluate-operator"),
     ),
     Bad(
+        "search-every-table",
+        "search 'x'",
+        KqlNotSupported,
+        1,
+        1,
+        "search over every table; name them",
+        doc("search-operator"),
+    ),
+    Bad(
         "bag-unpack-column-clash",
         "datatable(x:long, d:dynamic)[1, dynamic({'x': 2})] | evaluate bag_unpack(d)",
         KqlTypeError,

@@ -13,6 +13,7 @@ from .kql_cases import NOW, Case, doc, normalize
 LEFT = 'datatable(k:string, v:long)["a", 1, "a", 2, "b", 3, "c", 4]'
 RIGHT = 'datatable(k:string, w:string)["a", "x", "b", "y", "b", "z", "d", "q"]'
 PEOPLE = """datatable(d:dynamic)[dynamic({"Name": "John", "Age": 20}), dynamic({"Name": "Dave", "Age": 40})]"""
+WORDS = "datatable(a:string, b:string)['red car', 'x', 'sky', 'bluebird', 'tree', 'y', 'redder', 'z']"
 METRICS = "datatable(Id:long, Metric:dynamic)[1, dynamic([3, 1, 2]), 2, dynamic([5, 4])]"
 
 CASES: list[Case] = [
@@ -306,6 +307,50 @@ CASES: list[Case] = [
         ["k", "Age"],
         [[1, 20], [1, 40]],
         doc("bag-unpack-plugin"),
+    ),
+    # ------------------------------------------------------------ search, find, union of conflicting types
+    # A bare term matches any string column as `has`; "x*" as hasprefix, "*x*" as contains.
+    Case(
+        "search-term-any-column",
+        f"{WORDS} | search 'red'",
+        ["a", "b"],
+        [["red car", "x"]],
+        doc("search-operator"),
+    ),
+    Case(
+        "search-prefix-and-contains",
+        f"{WORDS} | search 'blu*' or '*ree*'",
+        ["a", "b"],
+        [["sky", "bluebird"], ["tree", "y"]],
+        doc("search-operator"),
+    ),
+    Case(
+        "search-in-tables-adds-table-column",
+        "search in ((print a='red'), (print b='red sky', n=1)) 'sky' and n == 1",
+        ["$table", "a", "b", "n"],
+        [["union_arg1", None, "red sky", 1]],
+        doc("search-operator"),
+    ),
+    Case(
+        "find-project",
+        "find in ((print a='x', k=1), (print k=2, c='y')) where k > 0 project k",
+        ["source_", "k"],
+        [["union_arg0", 1], ["union_arg1", 2]],
+        doc("find-operator"),
+    ),
+    Case(
+        "find-default-columns-and-pack",
+        "find in ((print a='x', k=1), (print k=2)) where k == 1",
+        ["source_", "k", "pack_"],
+        [["union_arg0", 1, {"a": "x"}]],
+        doc("find-operator"),
+    ),
+    Case(
+        "union-conflicting-types-suffixed",
+        "union (print a=1), (print a='y')",
+        ["a_long", "a_string"],
+        [[1, None], [None, "y"]],
+        doc("union-operator"),
     ),
     # ------------------------------------------------------------ parse
     Case(

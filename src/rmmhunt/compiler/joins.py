@@ -144,40 +144,47 @@ def union(compiler: TabularCompiler, node: ast.Union, piped: Relation | None = N
     if not legs:
         raise KqlTypeError("union matched no tables", node.span, compiler.ctx.source)
     columns: dict[str, KqlType] = {}
+    types: dict[str, set[KqlType]] = {}
+    for _, relation in legs:
+        for name, kql_type in relation.columns.items():
+            types.setdefault(name, set()).add(kql_type)
+    # A column of different types in different legs becomes one column per type, named X_long, X_string.
+    conflicting = {name for name, found in types.items() if len(found) > 1}
     if node.kind == "inner":
         shared = set.intersection(*(set(r.columns) for _, r in legs))
+        if conflicting & shared:
+            name = sorted(conflicting & shared)[0]
+            message = f"union kind=inner: column {name!r} has a different type in different tables"
+            raise KqlTypeError(message, node.span, compiler.ctx.source)
         columns = {n: t for n, t in legs[0][1].columns.items() if n in shared}
     else:
         for _, relation in legs:
             for name, kql_type in relation.columns.items():
-                columns.setdefault(name, kql_type)
-    for _, relation in legs:
-        for name, kql_type in relation.columns.items():
-            if name in columns and columns[name] != kql_type:
-                raise KqlTypeError(
-                    f"union: column {name!r} is {columns[name].value} in one table and {kql_type.value} in another",
-                    node.span,
-                    compiler.ctx.source,
-                )
+                columns.setdefault(f"{name}_{kql_type.value}" if name in conflicting else name, kql_type)
     if node.withsource:
         columns = {node.withsource: KqlType.STRING, **columns}
     selects: list[exp.Select] = []
     for leg_name, relation in legs:
         items: list[exp.Expression] = []
+        renamed = {f"{n}_{t.value}": n for n, t in relation.columns.items() if n in conflicting}
         for name, kql_type in columns.items():
             if name == node.withsource:
                 items.append(_aliased(literal(leg_name, KqlType.STRING).sql, name))
-            elif name in relation.columns:
+            elif name in renamed:
+                items.append(_aliased(col(renamed[name]), name))
+            elif name in relation.columns and name not in conflicting:
                 items.append(col(name))
             else:
-                items.append(_aliased(exp.cast(exp.null(), sql_type(kql_type)), name))
+                items.append(_aliased(exp.Cast(this=exp.null(), to=sql_type(kql_type)), name))
         selects.append(relation.select_from(compiler.ctx.next_alias(), items))
     combined: exp.Expression = selects[0]
     for select in selects[1:]:
         combined = exp.Union(this=combined, expression=select, distinct=False)
     if isinstance(combined, exp.Select):
         return Relation(combined, columns)
-    query = exp.Select(expressions=[exp.Star()]).from_(combined.subquery(compiler.ctx.next_alias()), copy=False)
+    query = exp.Select(expressions=[exp.Star()]).from_(
+        combined.subquery(compiler.ctx.next_alias(), copy=False), copy=False
+    )
     return Relation(query, columns)
 
 

@@ -146,6 +146,25 @@ class Union(Tabular):
 
 
 @dataclass(frozen=True, slots=True)
+class Search(Tabular):
+    """`search [kind=case_sensitive] [in (T1, ...)] Predicate`; `tables` empty means every table."""
+
+    tables: tuple[Tabular, ...]
+    predicate: Expr
+    case_sensitive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Find(Tabular):
+    """`find [withsource=Col] in (T1, ...) where Predicate [project a, b]`; `project` None is the default columns."""
+
+    tables: tuple[Tabular, ...]
+    predicate: Expr
+    project: tuple[str, ...] | None
+    withsource: str
+
+
+@dataclass(frozen=True, slots=True)
 class TablePattern(Tabular):
     """A wildcard table name in union: `Device*Events`."""
 
@@ -302,6 +321,14 @@ class Evaluate(Operator):
     call: Call
     schema: tuple[tuple[str, KqlType], ...] | None
     schema_keeps_input: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOp(Operator):
+    """`T | search [kind=case_sensitive] Predicate`."""
+
+    predicate: Expr
+    case_sensitive: bool
 
 
 @dataclass(frozen=True, slots=True)

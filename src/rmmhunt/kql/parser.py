@@ -80,8 +80,6 @@ KNOWN_UNSUPPORTED_OPERATORS = frozenset(
         "fork",
         "partition",
         "scan",
-        "find",
-        "search",
         "externaldata",
         "reduce",
         "consume",
@@ -309,6 +307,10 @@ class Parser:
             return self.parse_union(tok.span, ())
         if tok.is_word("range") and self.peek().kind is T.IDENT and self.peek(2).is_word("from"):
             return self.parse_range()
+        if tok.is_word("search") and not self.peek().is_op("|", ";"):
+            return self.parse_search()
+        if tok.is_word("find") and not self.peek().is_op("|", ";"):
+            return self.parse_find()
         if tok.kind is T.IDENT and tok.text in KNOWN_UNSUPPORTED_OPERATORS and not self.peek().is_op("|", ";"):
             raise KqlNotSupported(tok.text, tok.span, self.source)
         if tok.kind is T.IDENT and self.peek().is_op("("):
@@ -317,6 +319,48 @@ class Parser:
             return ast.TabularCall(call.span, call)
         name, span = self.identifier("a table name")
         return ast.TableRef(span, name)
+
+    def table_list(self) -> tuple[ast.Tabular, ...]:
+        """`in (T1, Device*Events, ...)` of search and find."""
+        self.expect_word("in")
+        self.expect_op("(")
+        tables = [self.union_table()]
+        while self.accept_op(","):
+            tables.append(self.union_table())
+        self.expect_op(")")
+        return tuple(tables)
+
+    def search_kind(self) -> bool:
+        kind = self.options("kind").get("kind", ("default", None))[0].lower()
+        if kind not in ("default", "case_insensitive", "case_sensitive"):
+            raise self.error(f"search kind must be case_sensitive or case_insensitive, not {kind!r}")
+        return kind == "case_sensitive"
+
+    def parse_search(self) -> ast.Search:
+        start = self.advance()
+        case_sensitive = self.search_kind()
+        tables = self.table_list() if self.tok.is_word("in") and self.peek().is_op("(") else ()
+        predicate = self.parse_expr()
+        return ast.Search(start.span.to(predicate.span), tables, predicate, case_sensitive)
+
+    def parse_find(self) -> ast.Find:
+        start = self.advance()
+        withsource = self.options("withsource").get("withsource", ("source_", None))[0]
+        tables = self.table_list()
+        self.expect_word("where")
+        predicate = self.parse_expr()
+        project = None
+        if self.accept_word("project"):
+            names = [self.identifier("a column name")[0]]
+            while self.accept_op(","):
+                names.append(self.identifier("a column name")[0])
+            project = tuple(names)
+        return ast.Find(start.span.to(self._end()), tables, predicate, project, withsource)
+
+    def op_search(self, span: Span) -> ast.Operator:
+        case_sensitive = self.search_kind()
+        predicate = self.parse_expr()
+        return ast.SearchOp(span.to(predicate.span), predicate, case_sensitive)
 
     def parse_range(self) -> ast.Range:
         start = self.advance()
@@ -744,6 +788,7 @@ class Parser:
         "getschema": op_getschema,
         "invoke": op_invoke,
         "evaluate": op_evaluate,
+        "search": op_search,
         "where": op_where,
         "filter": op_where,
         "project": op_project,
