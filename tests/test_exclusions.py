@@ -144,6 +144,17 @@ def test_rule_runs_unchanged_when_no_exclusion_removes_rows(
     assert reports_by_device(outcome.kept) == reports_by_device(Workspace(scenario_path).query(seed_rule.query, NOW))
 
 
+def test_conditions_on_other_tables_are_looked_up_once_not_per_row(scenario_path: Path, seed_rule: Rule) -> None:
+    ws = RecordingWorkspace(scenario_path)
+    run_rule(ws, seed_rule, NOW, WINDOW, load_exclusions(seed_exclusions_path()))
+    assert ws.store is not None
+    columns = ws.store.table_columns("DeviceFileCertificateInfo")
+    conditions = [f("DeviceFileCertificateInfo", columns) for f in ws.filters]  # type: ignore[operator]
+    assert len(conditions) == 1 + len(SCENARIOS)  # the kept run, then one run per suppressing exclusion
+    # events, device groups and tasks are resolved to literal keys: no subquery for each certificate row
+    assert not any(c.find(exp.Exists, exp.Select) for c in conditions)
+
+
 @pytest.mark.parametrize(
     ("pattern", "applies"),
     [
