@@ -478,9 +478,7 @@ def file_params() -> dict[str, Any]:
 
 GENERATORS = {
     TABLE: Generator(CERTIFICATE_SQL, certificate_params),
-    PROCESS: Generator(
-        PROCESS_SQL, lambda: {"pids": PROCESS_IDS, "users": USERS, **process_params()}
-    ),
+    PROCESS: Generator(PROCESS_SQL, lambda: {"pids": PROCESS_IDS, "users": USERS, **process_params()}),
     NETWORK: Generator(NETWORK_SQL, lambda: {"pids": PROCESS_IDS, "users": USERS, **network_params()}),
     FILE: Generator(FILE_SQL, lambda: {"pids": PROCESS_IDS, **file_params()}),
 }

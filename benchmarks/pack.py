@@ -79,10 +79,11 @@ class PackRun:
         with ThreadPoolExecutor(threads) as pool:
             return list(pool.map(run, self.hand[variant]))
 
-    def differences(self) -> dict[str, list[str]]:
-        """Per variant, the rules whose hand-written rows differ from rmmhunt's."""
-        ours = [canonical(t) for t in self.rmmhunt(1)]
-        return {
+    def differences(self) -> tuple[int, dict[str, list[str]]]:
+        """The rows rmmhunt finds, and per variant the rules whose hand-written rows differ from rmmhunt's."""
+        tables = self.rmmhunt(1)
+        ours = [canonical(t) for t in tables]
+        return sum(t.num_rows for t in tables), {
             variant: [
                 rule.path.stem
                 for rule, mine, theirs in zip(self.rules, ours, self.handwritten(variant, 1), strict=True)
@@ -92,10 +93,13 @@ class PackRun:
         }
 
 
-def interleaved_medians(runs: dict[str, Callable[[], object]], repeat: int) -> dict[str, tuple[float, float]]:
-    """(median, spread as max - min) in ms of each run, after one warm-up, the runs interleaved."""
-    for run in runs.values():
-        run()
+def interleaved_medians(
+    runs: dict[str, Callable[[], object]], repeat: int, warm_up: bool = True
+) -> dict[str, tuple[float, float]]:
+    """(median, spread as max - min) in ms of each run, after one warm-up (unless done already), interleaved."""
+    if warm_up:
+        for run in runs.values():
+            run()
     samples: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(repeat):
         for name, run in runs.items():
@@ -106,14 +110,13 @@ def interleaved_medians(runs: dict[str, Callable[[], object]], repeat: int) -> d
 
 
 def size_rows(label: str, run: PackRun, repeat: int, threads: int) -> list[list[str]]:
-    differ = run.differences()
-    matches = sum(t.num_rows for t in run.rmmhunt(1))
+    matches, differ = run.differences()
     runs: dict[str, Callable[[], object]] = {}
     for t in sorted({1, threads}):
         runs[f"rmmhunt/{t}"] = lambda t=t: run.rmmhunt(t)
         for variant in VARIANTS:
             runs[f"{variant}/{t}"] = lambda t=t, variant=variant: run.handwritten(variant, t)
-    times = interleaved_medians(runs, repeat)
+    times = interleaved_medians(runs, repeat, warm_up=False)  # differences() ran each once
     rows = []
     for t in sorted({1, threads}):
         best = min(VARIANTS, key=lambda v: times[f"{v}/{t}"][0])
