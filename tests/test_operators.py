@@ -460,6 +460,35 @@ CASES: list[Case] = [
     Case(
         "in-subquery", f"{LEFT} | where k !in ({RIGHT} | project k) | project k", ["k"], [["c"]], doc("not-in-operator")
     ),
+    # has_any/has_all over a table: its first column holds the needles (whole terms, case-insensitive).
+    Case(
+        "has-any-tabular-let",
+        f"let needles = datatable(n:string, x:long)['RED', 1, 'bird', 2]; {WORDS} | where a has_any (needles)",
+        ["a", "b"],
+        [["red car", "x"]],
+        doc("has-any-operator"),
+    ),
+    Case(
+        "has-any-subquery-array-column",
+        f"{WORDS} | where b has_any ((print d = dynamic(['bluebird', 'Z']))) | project b",
+        ["b"],
+        [["bluebird"], ["z"]],
+        doc("has-any-operator"),
+    ),
+    Case(
+        "has-all-tabular-let",
+        f"let needles = datatable(n:string)['car', 'RED']; {WORDS} | where a has_all (needles) | project a",
+        ["a"],
+        [["red car"]],
+        doc("has-all-operator"),
+    ),
+    Case(
+        "has-any-all-empty-table",
+        f"let none = datatable(n:string)[]; {WORDS} | where a has_all (none) and not(a has_any (none)) | count",
+        ["Count"],
+        [[4]],
+        doc("has-all-operator"),
+    ),
     Case(
         "in-cs-insensitive-subquery",
         f"{LEFT} | where k in~ (print x='A') | count",
@@ -754,6 +783,7 @@ ERRORS = [
     ("print x=1 | summarize percentile(x, x)", KqlTypeError, "percentile must be a constant"),
     ("print x=1 | make-series count() on x step toscalar(print 1)", KqlTypeError, "step must be a constant"),
     ("print x='a' | make-series count() on x step 1", KqlTypeError, "needs a datetime axis"),
+    ("print s='a' | where s has_any ((print n=1))", KqlTypeError, "has_any needs a table of strings, not of long"),
 ]
 
 

@@ -303,15 +303,22 @@ class ExprCompiler:
         first, first_type = next(iter(relation.columns.items()))
         return relation.select_from(self.ctx.next_alias(), [col(first)]), first_type
 
+    def subquery_values(self, node: ast.Expr, element_type: KqlType) -> tuple[exp.Select, KqlType]:
+        """A table's first column as a subquery of values; an array column contributes its elements."""
+        query, item_type = self.subquery(node)
+        if item_type is KqlType.DYNAMIC and element_type is not KqlType.DYNAMIC:
+            item_type = KqlType.STRING if element_type is KqlType.GUID else element_type
+            column = query.expressions[0]
+            array_type = exp.DataType.build(f"{sql_type(item_type).sql('duckdb')}[]")
+            elements = exp.cast(dynamic.as_json(Typed(column.copy(), KqlType.DYNAMIC)), array_type)
+            column.replace(exp.alias_(exp.Explode(this=elements), "value", quoted=True))
+        return query, item_type
+
     def in_subquery(self, node: ast.InList, left: Typed) -> Typed:
         """`x in (T)`: membership in the first column of a table; an array column's elements count."""
-        query, item_type = self.subquery(node.items[0])
+        query, item_type = self.subquery_values(node.items[0], left.type)
         column = query.expressions[0]
-        values: exp.Expression = column.copy()
-        if item_type is KqlType.DYNAMIC and left.type is not KqlType.DYNAMIC:
-            item_type = KqlType.STRING if left.type is KqlType.GUID else left.type
-            array_type = exp.DataType.build(f"{sql_type(item_type).sql('duckdb')}[]")
-            values = exp.Explode(this=exp.cast(dynamic.as_json(Typed(values, KqlType.DYNAMIC)), array_type))
+        values = column.unalias().copy()
         column.replace(exp.Lower(this=values) if node.case_insensitive else values)
         left = dynamic.coerce(left, item_type)
         if not _comparable(left.type, item_type):
@@ -365,7 +372,7 @@ class ExprCompiler:
         if not strings.is_stringish(text):
             raise self.type_error(f"{node.name} needs a string on its left, not {text.type.value}", node.span)
         if len(node.args) == 2 and self.is_table(node.args[1]):
-            raise KqlNotSupported(f"{node.name} over a table", node.args[1].span, self.ctx.source)
+            return self.has_any_all_table(node, text)
         needles: list[Typed] = []
         for item in node.args[1:]:
             typed = self.compile(item)
@@ -381,6 +388,27 @@ class ExprCompiler:
         predicates = [strings.term_predicate(text, n, case_sensitive=False) for n in needles]
         combine = exp.or_ if node.name == "has_any" else exp.and_
         return Typed(exp.paren(combine(*predicates)), KqlType.BOOL)
+
+    def has_any_all_table(self, node: ast.Call, text: Typed) -> Typed:
+        """`x has_any (T)`: the needles are the first column of T (an array column's elements), read once."""
+        query, item_type = self.subquery_values(node.args[1], KqlType.STRING)
+        if item_type not in (KqlType.STRING, KqlType.GUID):
+            raise self.type_error(f"{node.name} needs a table of strings, not of {item_type.value}", node.args[1].span)
+        values = query.expressions[0]
+        values.replace(exp.alias_(values.unalias().copy(), "needle", quoted=True))
+        needles = exp.Subquery(
+            this=exp.select(exp.ArrayAgg(this=col("needle"))).from_(query.subquery(self.ctx.next_alias()))
+        )
+        name = sql_helpers.fresh_name(self, "_n")
+        matches = strings.term_predicate(text, Typed(exp.column(name), KqlType.STRING), case_sensitive=False)
+        if node.name == "has_any":
+            hits = exp.ArraySize(this=sql_helpers.list_filter(needles, name, matches))
+            found: exp.Expression = exp.GT(this=hits, expression=exp.Literal.number(0))
+            return Typed(exp.Coalesce(this=found, expressions=[exp.false()]), KqlType.BOOL)
+        missing = exp.Not(this=exp.Coalesce(this=matches, expressions=[exp.false()]))  # a null text has no term
+        misses = exp.ArraySize(this=sql_helpers.list_filter(needles, name, missing))
+        every = exp.EQ(this=misses, expression=exp.Literal.number(0))
+        return Typed(exp.Coalesce(this=every, expressions=[exp.true()]), KqlType.BOOL)
 
     def member(self, node: ast.Member) -> Typed:
         """`d.a` on a dynamic value (https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/dynamic)."""

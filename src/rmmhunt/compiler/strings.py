@@ -55,14 +55,19 @@ def term_predicate(
             return prefilter  # no term boundary to check: a substring test is the whole answer
         pattern = term_pattern(value, case_sensitive, left=check_left, right=check_right)
         return exp.and_(prefilter, exp.RegexpLike(this=text.sql, expression=exp.Literal.string(pattern)))
-    escaped = exp.Anonymous(this="regexp_escape", expressions=[needle.sql])
-    parts: list[exp.Expression] = [
-        exp.Literal.string(("" if case_sensitive else "(?i)") + (f"(?:^|{NON_ALNUM})" if check_left else "")),
-        escaped,
-    ]
+    # As term_pattern does for a constant: a boundary is checked only at an alphanumeric edge of the needle.
+    parts: list[exp.Expression] = [exp.Literal.string("" if case_sensitive else "(?i)")]
+    if check_left:
+        parts.append(_boundary_if_alnum(needle.sql, "^[0-9A-Za-z]", f"(?:^|{NON_ALNUM})"))
+    parts.append(exp.Anonymous(this="regexp_escape", expressions=[needle.sql.copy()]))
     if check_right:
-        parts.append(exp.Literal.string(f"(?:$|{NON_ALNUM})"))
+        parts.append(_boundary_if_alnum(needle.sql, "[0-9A-Za-z]$", f"(?:$|{NON_ALNUM})"))
     return exp.RegexpLike(this=text.sql, expression=exp.Concat(expressions=parts))
+
+
+def _boundary_if_alnum(needle: exp.Expression, edge: str, boundary: str) -> exp.Expression:
+    is_alnum = exp.RegexpLike(this=needle.copy(), expression=exp.Literal.string(edge))
+    return exp.Case(ifs=[exp.If(this=is_alnum, true=exp.Literal.string(boundary))], default=exp.Literal.string(""))
 
 
 def term_pattern(value: str, case_sensitive: bool, *, left: bool = True, right: bool = True) -> str:
