@@ -1096,6 +1096,31 @@ CASES: list[Case] = [
         ],
         page("pack-function"),
     ),
+    # pack_all(true) leaves out the empty Target of the second row and the empty Source of the third.
+    Case(
+        "pack-all-doc-example",
+        "datatable(Source:string, Target:string, CharsCount:long)"
+        "['555-1234', '555-1212', 46, '555-1313', '', 42, '', '555-3456', 74]"
+        " | project Packed = pack_all(), PackedIgnoreNullEmpty = pack_all(true)",
+        ["Packed", "PackedIgnoreNullEmpty"],
+        [
+            [
+                {"Source": "555-1234", "Target": "555-1212", "CharsCount": 46},
+                {"Source": "555-1234", "Target": "555-1212", "CharsCount": 46},
+            ],
+            [{"Source": "555-1313", "Target": "", "CharsCount": 42}, {"Source": "555-1313", "CharsCount": 42}],
+            [{"Source": "", "Target": "555-3456", "CharsCount": 74}, {"Target": "555-3456", "CharsCount": 74}],
+        ],
+        fn("pack_all"),
+    ),
+    Case(
+        "bag-pack-columns-function",
+        "datatable(Id:string, Value:long, Other:bool)['A', 1, true, 'B', 2, false]"
+        " | project Id, Bag = bag_pack_columns(Id, Value)",
+        ["Id", "Bag"],
+        [["A", {"Id": "A", "Value": 1}], ["B", {"Id": "B", "Value": 2}]],
+        fn("bag_pack_columns"),
+    ),
     Case(
         "pack-alias-and-datetime-values",
         'datatable(t:datetime, n:long)[datetime(2020-01-01), long(null)] | project p = pack("t", t, "n", n)',
@@ -1614,6 +1639,22 @@ BAD: list[Bad] = [
     Bad("trim-empty-regex", 'print x = trim("", "a")', KqlTypeError, 16, "the regex must not be empty", fn("trim")),
     Bad(
         "bag-pack-odd-arguments", 'print x = bag_pack("a")', KqlTypeError, 11, "key/value pairs", page("pack-function")
+    ),
+    Bad(
+        "pack-all-computed-flag",
+        "print x = 1 | extend p = pack_all(x == 1)",
+        KqlTypeError,
+        35,
+        "must be a constant",
+        fn("pack_all"),
+    ),
+    Bad(
+        "bag-pack-columns-expression",
+        "print x = 1 | extend p = bag_pack_columns(x + 1)",
+        KqlTypeError,
+        43,
+        "must be a column name",
+        fn("bag_pack_columns"),
     ),
     Bad(
         "make-datetime-four-arguments",

@@ -16,10 +16,12 @@ from sqlglot import exp
 
 from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
+from rmmhunt.compiler.functions.conditional import empty_test
 from rmmhunt.compiler.functions.convert import json_of, number_of, py_json, string_of
-from rmmhunt.compiler.functions.registry import INTEGERS, STRINGS, all_constant, expect, function
+from rmmhunt.compiler.functions.registry import INTEGERS, STRINGS, all_constant, constant, expect, fail, function
 from rmmhunt.compiler.functions.sql import Ref, case, n, s
 from rmmhunt.compiler.literals import literal
+from rmmhunt.compiler.relation import col
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlTypeError
 from rmmhunt.kql.types import KqlType
@@ -352,6 +354,49 @@ def _bag_pack(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Type
         for k, v in zip(keys, args[1::2], strict=True)
     ]
     return Typed(exp.JSONObject(expressions=pairs), KqlType.DYNAMIC)
+
+
+@function("pack_all", args=(0, 1))
+def _pack_all(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """A bag of every column of the row; `pack_all(true)` leaves out null and empty ones.
+
+    https://learn.microsoft.com/en-us/kusto/query/pack-all-function
+    """
+    skip_empty = False
+    if args:
+        expect(compiler, node, 0, args[0], KqlType.BOOL)
+        skip_empty = bool(constant(compiler, node, 0, args[0], "ignore_null_empty"))
+    columns = [(name, Typed(col(name), kql_type)) for name, kql_type in compiler.columns.items()]
+    return _bag_of_columns(compiler, columns, skip_empty=skip_empty)
+
+
+@function("bag_pack_columns", args=(1, 128), raw=True)
+def _bag_pack_columns(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """A bag keyed by the named columns (https://learn.microsoft.com/en-us/kusto/query/bag-pack-columns-function)."""
+    columns = []
+    for position, arg in enumerate(node.args):
+        if not isinstance(arg, ast.Name):
+            raise fail(compiler, node, position, f"argument {position + 1} must be a column name")
+        columns.append((arg.name, compiler.compile(arg)))
+    return _bag_of_columns(compiler, columns, skip_empty=False)
+
+
+def _bag_of_columns(compiler: ExprCompiler, columns: list[tuple[str, Typed]], *, skip_empty: bool) -> Typed:
+    if not skip_empty:
+        pairs = [exp.JSONKeyValue(this=s(name), expression=json_of(compiler, value)) for name, value in columns]
+        return Typed(exp.JSONObject(expressions=pairs), KqlType.DYNAMIC)
+    # Members as JSON text, an empty value's member NULL: concat_ws leaves NULLs out.
+    members = [
+        case(
+            (
+                sql.not_(empty_test(compiler, value)),
+                sql.concat(s(json.dumps(name) + ":"), sql.text(json_of(compiler, value))),
+            )
+        )
+        for name, value in columns
+    ]
+    text = sql.concat(s("{"), sql.anon("concat_ws", s(","), *members), s("}"))
+    return Typed(sql.cast(text, KqlType.DYNAMIC), KqlType.DYNAMIC)
 
 
 @function("bag_merge", args=(2, 64))
