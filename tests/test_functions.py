@@ -1096,6 +1096,66 @@ CASES: list[Case] = [
         ],
         page("pack-function"),
     ),
+    Case(
+        "array-slice-doc-examples",
+        "print a = array_slice(dynamic([1,2,3]), 1, 2), b = array_slice(dynamic([1,2,3,4,5]), 2, -1),"
+        " c = array_slice(dynamic([1,2,3,4,5]), -3, -2), d = array_slice(dynamic([1,2,3]), 2, 0)",
+        ["a", "b", "c", "d"],
+        [[[2, 3], [3, 4, 5], [3, 4], []]],
+        fn("array_slice"),
+    ),
+    Case(
+        "notempty-notnull-aliases",
+        'print a = notempty(""), b = notempty("x"), c = notnull(long(null))',
+        ["a", "b", "c"],
+        [[False, True, False]],
+        fn("isnotempty"),
+    ),
+    Case(
+        "range-function-numbers",
+        "print a = range(1, 8, 3), b = range(5, 1, -2), c = range(0, -1, 2), d = range(1.0, 2.0, 0.5), e = range(1, 3)",
+        ["a", "b", "c", "d", "e"],
+        [[[1, 4, 7], [5, 3, 1], [], [1.0, 1.5, 2.0], [1, 2, 3]]],
+        fn("range"),
+    ),
+    # Kusto caps the array at 1,048,576 elements.
+    Case("range-function-limit", "print n = array_length(range(1, 5000000))", ["n"], [[1048576]], fn("range")),
+    Case(
+        "url-encode-doc-examples",
+        "let url = @'https://www.bing.com/hello world'; print a = url_encode(url), b = url_encode_component(url)",
+        ["a", "b"],
+        [["https%3a%2f%2fwww.bing.com%2fhello+world", "https%3a%2f%2fwww.bing.com%2fhello%20world"]],
+        fn("url_encode"),
+    ),
+    # .NET's UrlEncode keeps !*() and escapes ~ and each UTF-8 byte, in lower-case hex.
+    Case(
+        "url-encode-utf8-and-marks",
+        "datatable(s:string)['é~!*()-_.'] | project e = url_encode(s)",
+        ["e"],
+        [["%c3%a9%7e!*()-_."]],
+        fn("url_encode"),
+    ),
+    Case(
+        "make-string-doc-examples",
+        "print a = make_string(dynamic([75, 117, 115, 116, 111])), b = make_string(75, 117, 115, 116, 111)",
+        ["a", "b"],
+        [["Kusto", "Kusto"]],
+        fn("make_string"),
+    ),
+    Case(
+        "base64-decode-toarray-doc-example",
+        "print a = base64_decode_toarray('S3VzdG8='), b = make_string(base64_decode_toarray('S3VzdG8='))",
+        ["a", "b"],
+        [[[75, 117, 115, 116, 111], "Kusto"]],
+        fn("base64_decode_toarray"),
+    ),
+    Case(
+        "strcat-array-doc-example",
+        'print a = strcat_array(dynamic([1, 2, 3]), "->"), b = strcat_array(split("a.b", "."), "\\\\")',
+        ["a", "b"],
+        [["1->2->3", "a\\b"]],
+        fn("strcat_array"),
+    ),
     # pack_all(true) leaves out the empty Target of the second row and the empty Source of the third.
     Case(
         "pack-all-doc-example",
@@ -1639,6 +1699,22 @@ BAD: list[Bad] = [
     Bad("trim-empty-regex", 'print x = trim("", "a")', KqlTypeError, 16, "the regex must not be empty", fn("trim")),
     Bad(
         "bag-pack-odd-arguments", 'print x = bag_pack("a")', KqlTypeError, 11, "key/value pairs", page("pack-function")
+    ),
+    Bad(
+        "range-of-strings",
+        'print x = range("a", 2)',
+        KqlTypeError,
+        17,
+        "must be int or long or real or decimal",
+        fn("range"),
+    ),
+    Bad(
+        "range-of-datetimes",
+        "print x = range(now(), now() + 1d, 1h)",
+        KqlNotSupported,
+        17,
+        "range() of datetimes",
+        fn("range"),
     ),
     Bad(
         "pack-all-computed-flag",

@@ -262,8 +262,10 @@ class Parser:
             return False
         if tok.text in ("externaldata", "find", "search", "evaluate"):
             return True
-        if tok.text in ("datatable", "print", "union", "range"):
+        if tok.text in ("datatable", "print", "union"):
             return True
+        if tok.text == "range":  # the operator `range x from ...`, not the function range(start, stop)
+            return nxt.kind is T.IDENT and self.peek(2).is_word("from")
         if nxt.is_op("("):  # `f(...) | where ...`: a tabular function's result piped on (_GetWatchlist('x') | ...)
             return self._after_parentheses(self.i + 1).is_op("|")
         return nxt.is_op("|")

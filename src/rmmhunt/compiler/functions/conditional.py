@@ -130,7 +130,7 @@ def _isempty(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed
     return Typed(empty_test(compiler, arg), KqlType.BOOL)
 
 
-@function("isnotempty", args=1)
+@function("isnotempty", "notempty", args=1)
 def _isnotempty(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """https://learn.microsoft.com/en-us/kusto/query/isnotempty-function"""
     arg = args[0]
@@ -158,7 +158,7 @@ def _isnull(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     return Typed(null_test(arg), KqlType.BOOL)
 
 
-@function("isnotnull", args=1)
+@function("isnotnull", "notnull", args=1)
 def _isnotnull(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """https://learn.microsoft.com/en-us/kusto/query/isnotnull-function"""
     arg = args[0]

@@ -18,12 +18,21 @@ from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.functions.conditional import empty_test
 from rmmhunt.compiler.functions.convert import json_of, number_of, py_json, string_of
-from rmmhunt.compiler.functions.registry import INTEGERS, STRINGS, all_constant, constant, expect, fail, function
+from rmmhunt.compiler.functions.registry import (
+    INTEGERS,
+    NUMBERS,
+    STRINGS,
+    all_constant,
+    constant,
+    expect,
+    fail,
+    function,
+)
 from rmmhunt.compiler.functions.sql import Ref, case, n, s
 from rmmhunt.compiler.literals import literal
 from rmmhunt.compiler.relation import col
 from rmmhunt.kql import ast
-from rmmhunt.kql.errors import KqlTypeError
+from rmmhunt.kql.errors import KqlNotSupported, KqlTypeError
 from rmmhunt.kql.types import KqlType
 
 if TYPE_CHECKING:
@@ -139,6 +148,33 @@ def _array_length(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> 
         value = args[0].value
         return literal(len(value) if isinstance(value, list) else None, KqlType.LONG)
     return Typed(sql.bigint(exp.ArraySize(this=_list(compiler, node, 0, args[0]))), KqlType.LONG)
+
+
+@function("array_slice", args=3)
+def _array_slice(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Elements start..end, both inclusive and 0-based, negative counting from the end.
+
+    https://learn.microsoft.com/en-us/kusto/query/array-slice-function
+    """
+    items = _list(compiler, node, 0, args[0])
+    for position in (1, 2):
+        expect(compiler, node, position, args[position], *INTEGERS)
+    first, last = (number_of(compiler, a, KqlType.LONG) for a in args[1:])
+
+    def body(ref: Ref) -> exp.Expression:
+        length = exp.ArraySize(this=ref())
+
+        def absolute(index: exp.Expression) -> exp.Expression:
+            return case(
+                (exp.LT(this=index, expression=n(0)), sql.add(index.copy(), length.copy())), default=index.copy()
+            )
+
+        x, i = sql.fresh_name(compiler, "_x"), sql.fresh_name(compiler, "_i")
+        position = sql.sub(exp.column(i), n(1))  # the lambda's index is 1-based
+        inside = exp.Between(this=position, low=absolute(first), high=absolute(last))
+        return sql.json_array_of(exp.ArrayFilter(this=ref(), expression=sql.lambda_([x, i], inside)))
+
+    return Typed(sql.bind(compiler, items, body), KqlType.DYNAMIC)
 
 
 @function("pack_array", args=(1, 1024), raw=True)
@@ -354,6 +390,38 @@ def _bag_pack(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Type
         for k, v in zip(keys, args[1::2], strict=True)
     ]
     return Typed(exp.JSONObject(expressions=pairs), KqlType.DYNAMIC)
+
+
+# Kusto caps range() at this many elements.
+RANGE_LIMIT = 1_048_576
+
+
+@function("range", args=(2, 3))
+def _range(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """start, start + step, ... up to stop (inclusive), as an array; numbers only here.
+
+    https://learn.microsoft.com/en-us/kusto/query/range-function
+    """
+    step = args[2] if len(args) == 3 else literal(1, KqlType.LONG)
+    for position, arg in enumerate([*args[:2], step]):
+        if arg.type in (KqlType.DATETIME, KqlType.TIMESPAN):
+            raise KqlNotSupported("range() of datetimes or timespans", node.args[position].span, compiler.ctx.source)
+        expect(compiler, node, position, arg, *NUMBERS)
+    start, stop = args[0], args[1]
+    integral = all(a.type in INTEGERS for a in (start, stop, step))
+    element_type = KqlType.LONG if integral else KqlType.REAL
+    first, last, by = (number_of(compiler, a, element_type) for a in (start, stop, step))
+    span = sql.sub(last, first)
+    # Floored, not truncated: range(0, -1, 2) is empty; a zero step gives null.
+    count = sql.bigint(exp.Floor(this=exp.Div(this=sql.double(span), expression=exp.Nullif(this=by, expression=n(0)))))
+    capped = exp.Least(this=count, expressions=[n(RANGE_LIMIT - 1)])
+    i = sql.fresh_name(compiler, "_i")
+    values = sql.list_transform(
+        exp.GenerateSeries(start=n(0), end=capped, step=n(1)),
+        i,
+        sql.add(first.copy(), sql.mul(exp.column(i), by.copy())),
+    )
+    return Typed(sql.json_array_of(values), KqlType.DYNAMIC)
 
 
 @function("pack_all", args=(0, 1))

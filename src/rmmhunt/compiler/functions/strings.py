@@ -176,6 +176,16 @@ def _strcat_delim(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> 
     return Typed(sql.concat(*parts), KqlType.STRING)
 
 
+@function("strcat_array", args=2)
+def _strcat_array(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """An array's elements as text, joined by a delimiter (https://learn.microsoft.com/en-us/kusto/query/strcat-array-function)."""
+    expect(compiler, node, 0, args[0], KqlType.DYNAMIC)
+    x = sql.fresh_name(compiler, "_x")
+    texts = sql.list_transform(sql.json_list(args[0].sql), x, sql.coalesce(sql.json_text(exp.column(x)), s("")))
+    joined = exp.ArrayToString(this=texts, expression=string_arg(compiler, node, 1, args[1]))
+    return Typed(sql.coalesce(joined, s("")), KqlType.STRING)
+
+
 @function("reverse", args=1)
 def _reverse(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """The tostring() form reversed (https://learn.microsoft.com/en-us/kusto/query/reverse-function)."""
