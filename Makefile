@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
-setup: $(STAMP) chromium
+setup: $(STAMP)
 
 # The HTML report's browser test drives Debian's Chromium through Playwright (never Playwright's own browser builds).
 chromium:
@@ -24,7 +24,7 @@ chromium:
 demo: setup
 	$(BIN)/rmmhunt demo
 
-test: setup
+test: setup chromium
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/pytest -q
 
