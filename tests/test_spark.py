@@ -248,6 +248,10 @@ def test_workspace_at_a_uri_is_read_through_spark(spark, demo_path: Path, demo_w
         Workspace((demo_path / "tables").as_uri(), engine="spark")
     with pytest.raises(RmmhuntError, match="no local directory to ingest into"):
         remote.ingest(None, [demo_path])
+    args = ["query", "DeviceFileCertificateInfo | count", "--format", "csv", "--data"]
+    on_uri = CliRunner().invoke(app, [*args, demo_path.as_uri(), "--engine", "spark"])
+    assert on_uri.exit_code == 0, on_uri.output
+    assert on_uri.stdout == CliRunner().invoke(app, [*args, str(demo_path)]).stdout
 
 
 def test_engine_error_names_spark(spark_empty: Workspace) -> None:

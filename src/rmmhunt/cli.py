@@ -58,7 +58,8 @@ def parse_now(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
-DataOption = Annotated[Path | None, typer.Option("--data", help="Workspace directory.")]
+# A str, not a Path: a workspace URI (s3a://...) must keep its "//".
+DataOption = Annotated[str | None, typer.Option("--data", help="Workspace directory (or URI, with --engine spark).")]
 NowOption = Annotated[
     str | None, typer.Option("--now", help="Fix now() (ISO 8601, UTC) to replay exports; default: the clock.")
 ]
@@ -137,7 +138,7 @@ def sql(
 
 @app.command()
 def hunt(
-    data: Annotated[Path, typer.Option("--data", help="Workspace directory.")],
+    data: Annotated[str, typer.Option("--data", help="Workspace directory (or URI, with --engine spark).")],
     rules: Annotated[
         Path | None, typer.Option("--rules", help="Rule YAML file or directory (default: built-in)")
     ] = None,
