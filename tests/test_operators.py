@@ -15,6 +15,11 @@ RIGHT = 'datatable(k:string, w:string)["a", "x", "b", "y", "b", "z", "d", "q"]'
 PEOPLE = """datatable(d:dynamic)[dynamic({"Name": "John", "Age": 20}), dynamic({"Name": "Dave", "Age": 40})]"""
 WORDS = "datatable(a:string, b:string)['red car', 'x', 'sky', 'bluebird', 'tree', 'y', 'redder', 'z']"
 METRICS = "datatable(Id:long, Metric:dynamic)[1, dynamic([3, 1, 2]), 2, dynamic([5, 4])]"
+SALES = (
+    "datatable(State:string, Source:string, Dev:string, Amount:long)["
+    "'TX', 'web', 'd1', 10, 'TX', 'web', 'd2', 5, 'TX', 'shop', 'd1', 7, 'KS', 'web', 'd3', 3, "
+    "'KS', 'mail', 'd3', 20, 'AL', 'web', 'd1', 1, 'AL', 'shop', 'd4', 2]"
+)
 
 CASES: list[Case] = [
     # ------------------------------------------------------------ join kinds
@@ -307,6 +312,49 @@ CASES: list[Case] = [
         ["k", "Age"],
         [[1, 20], [1, 40]],
         doc("bag-unpack-plugin"),
+    ),
+    # ------------------------------------------------------------ top-nested
+    # Two columns per level: the value and `aggregated_<value>`; the top N by the aggregation, descending.
+    Case(
+        "top-nested-one-level",
+        f"{SALES} | top-nested 2 of State by sum(Amount)",
+        ["State", "aggregated_State"],
+        [["KS", 23], ["TX", 22]],
+        doc("top-nested-operator"),
+        types=["string", "long"],
+    ),
+    # Each level ranks within its parent; `asc` takes the smallest; no N keeps every value.
+    Case(
+        "top-nested-levels-rank-within-parent",
+        f"{SALES} | top-nested 2 of State by sum(Amount), top-nested 1 of Source by sum(Amount) asc, "
+        "top-nested of Dev by n = count()",
+        ["State", "aggregated_State", "Source", "aggregated_Source", "Dev", "n"],
+        [["KS", 23, "web", 3, "d3", 1], ["TX", 22, "shop", 7, "d1", 1]],
+        doc("top-nested-operator"),
+    ),
+    # `with others`: one more row per parent aggregating what was left out; the levels below it are empty.
+    Case(
+        "top-nested-with-others",
+        f"{SALES} | top-nested 1 of State with others = 'Rest' by sum(Amount), "
+        "top-nested 1 of Source with others = 'other' by Total = sum(Amount)",
+        ["State", "aggregated_State", "Source", "Total"],
+        [["KS", 23, "mail", 20], ["KS", 23, "other", 3], ["Rest", 25, "", None]],
+        doc("top-nested-operator"),
+    ),
+    # The Defender corpus form: a named expression, dcount, then a filter on the aggregate column.
+    Case(
+        "top-nested-dcount-asc-then-where",
+        f"{SALES} | top-nested 100 of Where = tolower(State) by dcount(Dev) asc | where aggregated_Where < 2",
+        ["Where", "aggregated_Where"],
+        [["ks", 1]],
+        doc("top-nested-operator"),
+    ),
+    Case(
+        "top-nested-others-when-nothing-is-left-out",
+        f"{SALES} | top-nested 5 of State with others = 'Rest' by count()",
+        ["State", "aggregated_State"],
+        [["AL", 2], ["KS", 2], ["TX", 3]],
+        doc("top-nested-operator"),
     ),
     # ------------------------------------------------------------ search, find, union of conflicting types
     # A bare term matches any string column as `has`; "x*" as hasprefix, "*x*" as contains.

@@ -168,7 +168,7 @@ SPANS: list[tuple[str, str, Callable[[ast.Query], Any], str]] = [
     ("typed-literal", "print x = datetime(2024-01-02)", lambda q: q.body.items[0].expr.span, "datetime(2024-01-02)"),
     ("dynamic-literal", "print x = dynamic([1, 2])", lambda q: q.body.items[0].expr.span, "dynamic([1, 2])"),
     ("let", "let n = 5;\nprint n", lambda q: q.lets[0].span, "let n = 5;"),
-    ("hyphenated-operator", "T | top-nested 2 of x by count()", None, "top-nested"),
+    ("hyphenated-operator", "T | make-graph a --> b with N on k", None, "make-graph"),
     ("mv-apply", "T | mv-apply x on (take 1) | take 2", lambda q: q.body.operators[0].span, "mv-apply x on (take 1)"),
     ("multiline-operator", "T\n| where x > 1\n| take 5", lambda q: q.body.operators[1].span, "take 5"),
 ]
@@ -315,7 +315,7 @@ def test_adjacent_string_literals_concatenate(text: str, expected: str) -> None:
 # ------------------------------------------------------------------ hyphenated operator names
 
 HYPHENATED: list[str] = [
-    "top-nested",
+    "make-graph",
 ]
 
 

@@ -250,7 +250,7 @@ def render(compiler: TabularCompiler, op: ast.Render, relation: Relation) -> Rel
     return relation
 
 
-def _count(compiler: TabularCompiler, node: ast.Expr) -> int:
+def whole_number(compiler: TabularCompiler, node: ast.Expr) -> int:
     count = ExprCompiler(compiler.ctx, {}).compile(node)
     if not (count.is_constant and isinstance(count.value, int) and count.value >= 0):
         raise KqlTypeError("expected a non-negative whole number", node.span, compiler.ctx.source)
@@ -260,14 +260,14 @@ def _count(compiler: TabularCompiler, node: ast.Expr) -> int:
 def sample(compiler: TabularCompiler, op: ast.Sample, relation: Relation) -> Relation:
     query = relation.select_from(compiler.ctx.next_alias(), [exp.Star()])
     return Relation(
-        query.order_by(exp.Rand(), copy=False).limit(_count(compiler, op.count), copy=False), relation.columns
+        query.order_by(exp.Rand(), copy=False).limit(whole_number(compiler, op.count), copy=False), relation.columns
     )
 
 
 def sample_distinct(compiler: TabularCompiler, op: ast.SampleDistinct, relation: Relation) -> Relation:
     projected = compiler.project(ast.Project(op.span, (ast.Assignment(None, op.column, op.column.span),)), relation)
     return Relation(
-        projected.query.distinct(copy=False).limit(_count(compiler, op.count), copy=False), projected.columns
+        projected.query.distinct(copy=False).limit(whole_number(compiler, op.count), copy=False), projected.columns
     )
 
 

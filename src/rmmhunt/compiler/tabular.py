@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlglot import exp
 
-from rmmhunt.compiler import evaluate, joins, mv_apply, reshape, search, series
+from rmmhunt.compiler import evaluate, joins, mv_apply, reshape, search, series, top_nested
 from rmmhunt.compiler.aggregates import (
     AGGREGATE_FORMS,
     AGGREGATES,
@@ -430,6 +430,7 @@ reshape.register(OPERATORS)
 OPERATORS[ast.MakeSeries] = series.make_series
 OPERATORS[ast.MvApply] = mv_apply.mv_apply
 OPERATORS[ast.Evaluate] = evaluate.evaluate
+OPERATORS[ast.TopNested] = top_nested.top_nested
 OPERATORS[ast.SearchOp] = search.search_operator
 _SOURCES[ast.Search] = search.search
 _SOURCES[ast.Find] = search.find

@@ -237,6 +237,22 @@ class Top(Operator):
 
 
 @dataclass(frozen=True, slots=True)
+class TopNestedLevel:
+    """`top-nested [N] of [Name =] Expr [with others = Const] by [Name =] Aggregation [asc|desc]`."""
+
+    count: Expr | None  # None: every distinct value
+    value: Assignment
+    others: Expr | None
+    aggregate: Assignment
+    descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TopNested(Operator):
+    levels: tuple[TopNestedLevel, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Count(Operator):
     pass
 

@@ -75,7 +75,7 @@ JOIN_KIND_ALIASES = {"anti": "leftanti", "leftantisemi": "leftanti", "rightantis
 # Words that may follow `|` but are not supported yet; named in the error rather than "unexpected".
 KNOWN_UNSUPPORTED_OPERATORS = frozenset(
     {
-        "top-nested",
+        "make-graph",
         "facet",
         "fork",
         "partition",
@@ -509,6 +509,31 @@ class Parser:
         keys = self.sort_keys()
         return ast.Top(span.to(self._end()), count, keys)
 
+    def op_top_nested(self, span: Span) -> ast.Operator:
+        levels = [self.top_nested_level()]
+        while self.accept_op(","):
+            word, word_span = self.glued_word()
+            if word.lower() != "top-nested":
+                raise KqlSyntaxError(f"expected 'top-nested' but found {word!r}", word_span, self.source)
+            levels.append(self.top_nested_level())
+        return ast.TopNested(span.to(self._end()), tuple(levels))
+
+    def top_nested_level(self) -> ast.TopNestedLevel:
+        count = None if self.tok.is_word("of") else self.parse_expr()
+        self.expect_word("of")
+        value = self.assignment()
+        others = None
+        if self.accept_word("with"):
+            self.expect_word("others")
+            self.expect_op("=")
+            others = self.parse_expr()
+        self.expect_word("by")
+        aggregate = self.assignment()
+        descending = self.accept_word("asc") is None  # desc unless told asc
+        if descending:
+            self.accept_word("desc")
+        return ast.TopNestedLevel(count, value, others, aggregate, descending)
+
     def op_count(self, span: Span) -> ast.Operator:
         return ast.Count(span)
 
@@ -801,6 +826,7 @@ class Parser:
         "sort": op_sort,
         "order": op_sort,
         "top": op_top,
+        "top-nested": op_top_nested,
         "count": op_count,
         "distinct": op_distinct,
     }
