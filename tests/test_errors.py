@@ -475,6 +475,18 @@ def test_bag_unpack_without_data_needs_an_output_schema() -> None:
     assert compile_query(query + " : (a:long)", default_catalog()).columns == {"a": KqlType.LONG}
 
 
+def test_pivot_without_data_needs_an_output_schema() -> None:
+    """The pivoted values are data (doc("pivot-plugin")); without a probe the columns must be declared."""
+    query = "datatable(k:string, v:string)['a', 'x'] | evaluate pivot(v)"
+    with pytest.raises(KqlNotSupported) as info:
+        compile_query(query, default_catalog())
+    assert "evaluate pivot() without the data" in info.value.message
+    assert compile_query(query + " : (k:string, x:long)", default_catalog()).columns == {
+        "k": KqlType.STRING,
+        "x": KqlType.LONG,
+    }
+
+
 def test_kinds() -> None:
     assert KqlSyntaxError.kind == "syntax error"
     assert KqlNameError.kind == "unknown name"

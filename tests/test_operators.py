@@ -356,6 +356,39 @@ CASES: list[Case] = [
         [["AL", 2], ["KS", 2], ["TX", 3]],
         doc("top-nested-operator"),
     ),
+    # ------------------------------------------------------------ evaluate pivot
+    # The doc's examples: one column per distinct value (sorted), count() by default, 0 where a group has none.
+    Case(
+        "pivot-count",
+        f"{SALES} | project State, Source | evaluate pivot(State)",
+        ["Source", "AL", "KS", "TX"],
+        [["mail", 0, 1, 0], ["shop", 1, 0, 1], ["web", 1, 1, 2]],
+        doc("pivot-plugin"),
+    ),
+    # The aggregation's column is left out of the default groups; sum over no rows is 0.
+    Case(
+        "pivot-sum-groups-by-the-rest",
+        f"{SALES} | project State, Source, Amount | evaluate pivot(State, sum(Amount))",
+        ["Source", "AL", "KS", "TX"],
+        [["mail", 0, 20, 0], ["shop", 2, 0, 7], ["web", 1, 3, 15]],
+        doc("pivot-plugin"),
+    ),
+    # Named group columns; max over no rows is null.
+    Case(
+        "pivot-max-named-groups",
+        f"{SALES} | evaluate pivot(Source, max(Amount), State)",
+        ["State", "mail", "shop", "web"],
+        [["AL", None, 2, 1], ["KS", 20, None, 3], ["TX", None, 7, 10]],
+        doc("pivot-plugin"),
+    ),
+    # An output schema names the columns up front: the groups, then the values wanted (absent ones count 0).
+    Case(
+        "pivot-output-schema",
+        f"{SALES} | project State, Source | evaluate pivot(Source) : (State:string, web:long, fax:long)",
+        ["State", "web", "fax"],
+        [["AL", 1, 0], ["KS", 1, 0], ["TX", 2, 0]],
+        doc("pivot-plugin"),
+    ),
     # ------------------------------------------------------------ search, find, union of conflicting types
     # A bare term matches any string column as `has`; "x*" as hasprefix, "*x*" as contains.
     Case(

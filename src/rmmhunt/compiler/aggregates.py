@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
+from rmmhunt.compiler.literals import literal
 from rmmhunt.compiler.naming import inferred_name
 from rmmhunt.compiler.sqltypes import sql_type
 from rmmhunt.kql import ast
@@ -207,6 +209,13 @@ def default_name(spec: Aggregate, call: ast.Call) -> str:
     if call.name == "percentile" and isinstance(call.args[1], ast.Literal):
         name += "_" + str(call.args[1].value).replace(".", "_")
     return name
+
+
+def over_no_rows(spec: Aggregate, typed: Typed) -> exp.Expression | None:
+    """What the aggregate gives over no rows where SQL gives NULL (0 for count and sum, [] for make_set, ...)."""
+    if spec.empty is None:
+        return None
+    return literal(timedelta(0), typed.type).sql if typed.type is KqlType.TIMESPAN else spec.empty.copy()
 
 
 def compile_aggregate(compiler: ExprCompiler, call: ast.Call) -> tuple[Aggregate, Typed]:

@@ -1,4 +1,4 @@
-"""`evaluate` plugins: bag_unpack.
+"""`evaluate` plugins: bag_unpack (here) and pivot (pivot.py).
 
 bag_unpack turns each top-level key of a dynamic column's bags into a column
 (https://learn.microsoft.com/en-us/kusto/query/bag-unpack-plugin). Which columns that gives depends on the data,
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from rmmhunt.compiler import pivot
 from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.relation import Relation, col, ident
 from rmmhunt.compiler.scalar import ExprCompiler
@@ -41,6 +42,8 @@ _CONFLICT_RULES = ("error", "replace_source", "keep_source")
 
 
 def evaluate(compiler: TabularCompiler, op: ast.Evaluate, relation: Relation) -> Relation:
+    if op.call.name == "pivot":
+        return pivot.pivot(compiler, op, relation)
     if op.call.name != "bag_unpack":
         raise KqlNotSupported(f"evaluate {op.call.name}()", op.call.name_span, compiler.ctx.source)
     return bag_unpack(compiler, op, relation)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 
 from sqlglot import exp
 
@@ -16,6 +15,7 @@ from rmmhunt.compiler.aggregates import (
     compile_aggregate,
     default_name,
     expand_percentiles,
+    over_no_rows,
 )
 from rmmhunt.compiler.context import QueryContext, Typed
 from rmmhunt.compiler.literals import literal
@@ -301,9 +301,9 @@ class TabularCompiler:
                 spec, typed = compile_aggregate(scalar, single)
                 name = unique(item.name or default_name(spec, single), set(columns))
                 sql = typed.sql
-                if not op.by and spec.empty is not None:
-                    empty = literal(timedelta(0), typed.type).sql if typed.type is KqlType.TIMESPAN else spec.empty
-                    sql = exp.Coalesce(this=sql, expressions=[empty.copy()])
+                empty = over_no_rows(spec, typed)
+                if not op.by and empty is not None:
+                    sql = exp.Coalesce(this=sql, expressions=[empty])
                 columns[name] = typed.type
                 items.append(aliased(sql, name))
         query = self.wrap(relation, items)
