@@ -83,7 +83,7 @@ def test_spark_rewrite_is_a_copy_with_spark_spellings() -> None:
 
 
 # DuckDB functions that Spark has under the same name and meaning.
-SAME_IN_SPARK = {"url_decode"}
+SAME_IN_SPARK = {"url_decode", "concat_ws"}
 
 
 def duckdb_functions_the_compiler_names() -> set[str]:
@@ -102,9 +102,17 @@ def test_every_duckdb_function_the_compiler_names_is_mapped_for_spark_in_one_pla
 
 
 def test_spark_gap_fails_before_spark_naming_the_function() -> None:
-    tree = exp.select(exp.Anonymous(this="json_extract", expressions=[exp.column("d"), exp.Literal.string("$.a")]))
-    with pytest.raises(DialectError, match=r"spark: not supported yet: dynamic property access \(d.a, d\[0\]\)"):
+    tree = exp.select(exp.Anonymous(this="map_concat", expressions=[exp.column("a"), exp.column("b")]))
+    with pytest.raises(DialectError, match=r"spark: not supported yet: bag_merge\(\) \(DuckDB's map_concat\)"):
         for_dialect(tree, "spark")
+
+
+def test_spark_reads_dynamic_values_through_variant() -> None:
+    """DuckDB's -> keeps a string's quotes, which get_json_object would drop: Spark reads JSON as VARIANT."""
+    query = compiled('print d = dynamic({"a": [1, "x"]}) | project a = d.a, x = d.a[-1], k = d[tostring(d.a[0])]')
+    spark_sql = for_dialect(query.tree, "spark").sql("spark")
+    assert "TRY_ELEMENT_AT(TRY_CAST(TRY_PARSE_JSON(" in spark_sql
+    assert "AS ARRAY<VARIANT>), -1)" in spark_sql  # $[#-1]: from the end
 
 
 def test_spark_rewrite_of_the_seed_is_plain_spark_sql() -> None:

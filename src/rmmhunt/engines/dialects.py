@@ -20,16 +20,21 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | DECIMAL with no precision            | DECIMAL(18, 3), which is what DuckDB means by it                 |
 | INTERVAL with no fields              | INTERVAL DAY TO SECOND (a bare one is Spark's CalendarInterval)  |
 | CAST(x AS JSON)                      | JSON text: a string stays as it is, anything else goes to_json   |
+| json -> path, json_extract(json, p)  | to_json of the element read through VARIANT (try_parse_json)     |
+| json_type(json[, path])              | schema_of_variant's type, named as DuckDB names it               |
+| to_json(x) of a SQL scalar           | to_json(CAST(x AS VARIANT))                                      |
+| CAST(json AS JSON[])                 | the elements' JSON texts: ARRAY<VARIANT> elements to_json        |
 | CAST('1-01-01 ...' AS TIMESTAMP)     | the year written with four digits, as Spark requires             |
 | ts + INTERVAL (n) unit (exp.DateAdd) | timestampadd(unit, n, ts): Spark's date_add() would drop the time |
 | (?P<name>...) in a regex constant    | (?<name>...), Java's spelling of RE2's named group               |
 
-What Spark cannot say yet (SPARK_UNMAPPED: JSON paths, JSON types, bags) fails here with DialectError,
+What Spark cannot say yet (SPARK_UNMAPPED: bags, non-ISO datetime text) fails here with DialectError,
 naming it, before Spark sees the query.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
@@ -104,6 +109,132 @@ def _spark_generate_series(args: list[exp.Expression]) -> exp.Expression:
     return exp.If(this=away, true=call("array"), false=call("sequence", start, stop, step))
 
 
+# ---- dynamic values: JSON text on Spark, read through VARIANT (parse_json keeps JSON's own types)
+
+_lambda_names = itertools.count()
+_JSON_TEXT = "json_text"  # meta mark of a node that is a DuckDB JSON rewritten as JSON text
+
+
+def _bound(value: exp.Expression, body: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
+    """`body` over `value` computed once: element_at(transform(array(value), v -> body(v)), 1)."""
+    name = f"_json{next(_lambda_names)}"
+    mapped = call(
+        "transform",
+        call("array", value),
+        exp.Lambda(this=body(exp.column(name)), expressions=[exp.to_identifier(name)]),
+    )
+    return call("element_at", mapped, exp.Literal.number(1))
+
+
+def _variant(json_text: exp.Expression) -> exp.Expression:
+    return call("try_parse_json", json_text)
+
+
+def _variant_as(variant: exp.Expression, spark_type: str) -> exp.Expression:
+    """null when the value is not of that shape (safe: sqlglot writes a plain CAST for Spark otherwise)."""
+    return exp.TryCast(this=variant, to=exp.DataType.build(spark_type, dialect="spark"), safe=True)
+
+
+def _member(variant: exp.Expression, key: exp.Expression) -> exp.Expression:
+    return call("try_element_at", _variant_as(variant, "MAP<STRING, VARIANT>"), key)
+
+
+def _element(variant: exp.Expression, one_based: exp.Expression) -> exp.Expression:
+    """A negative position counts from the end, as DuckDB's $[#-n] does."""
+    return call("try_element_at", _variant_as(variant, "ARRAY<VARIANT>"), one_based)
+
+
+# The one-step paths the compiler writes: $."key" (with \\ and \" escaped), $[n] and $[#-n].
+_KEY_PATH = re.compile(r'\$\."((?:[^"\\]|\\.)*)"')
+_INDEX_PATH = re.compile(r"\$\[(#)?(-?\d+)\]")
+
+
+def _json_step(variant: exp.Expression, path: str) -> exp.Expression:
+    if key := _KEY_PATH.fullmatch(path):
+        return _member(variant, exp.Literal.string(re.sub(r"\\(.)", r"\1", key.group(1))))
+    if index := _INDEX_PATH.fullmatch(path):
+        from_end, number = index.groups()
+        position = int(number) if from_end else int(number) + 1
+        return _element(variant, exp.Literal.number(position)) if position else exp.null()
+    if not path.startswith("$"):  # DuckDB reads a path with no $ as one key
+        return _member(variant, exp.Literal.string(path))
+    return call("try_variant_get", variant, exp.Literal.string(path))  # a JSONPath from extract_json()
+
+
+def _runtime_json_step(variant: exp.Expression, path: exp.Expression) -> exp.Expression:
+    """The same as _json_step, for a path computed by the query (a key or index from a column)."""
+
+    def inner(length_less: int, start: int) -> exp.Expression:
+        length = exp.Sub(this=call("length", path.copy()), expression=exp.Literal.number(length_less))
+        return call("substr", path.copy(), exp.Literal.number(start), length)
+
+    number = exp.DataType.build("INT")
+    key = exp.RegexpReplace(
+        this=inner(4, 4), expression=exp.Literal.string("\\\\(.)"), replacement=exp.Literal.string("$1")
+    )
+    from_end = exp.cast(inner(4, 4), number)
+    ahead = exp.Add(this=exp.cast(inner(3, 3), number), expression=exp.Literal.number(1))
+    starts = lambda prefix: call("startswith", path.copy(), exp.Literal.string(prefix))  # noqa: E731
+    return exp.Case(
+        ifs=[
+            exp.If(this=starts('$."'), true=_member(variant.copy(), key)),
+            exp.If(this=starts("$[#"), true=_element(variant.copy(), from_end)),
+            exp.If(this=starts("$["), true=_element(variant.copy(), ahead)),
+            exp.If(this=exp.Not(this=starts("$")), true=_member(variant.copy(), path.copy())),
+        ],
+        default=call("try_variant_get", variant.copy(), path.copy()),
+    )
+
+
+def _spark_json_extract(args: list[exp.Expression]) -> exp.Expression:
+    """DuckDB's json -> path: the element as JSON text (a string keeps its quotes), null when absent."""
+    document, path = args
+    if isinstance(path, exp.Literal) and path.is_string:
+        return call("to_json", _json_step(_variant(document), path.this))
+    return call("to_json", _bound(_variant(document), lambda v: _runtime_json_step(v, path)))
+
+
+def _duckdb_json_type_name(spark_type: exp.Expression, variant: exp.Expression) -> exp.Expression:
+    """schema_of_variant()'s names as DuckDB's json_type() names them; a whole number past BIGINT is a
+    DECIMAL(p, 0) on Spark, UBIGINT on DuckDB when it fits 64 unsigned bits."""
+    is_ = lambda *names: exp.In(this=spark_type.copy(), expressions=[exp.Literal.string(n) for n in names])  # noqa: E731
+    like = lambda pattern: exp.Like(this=spark_type.copy(), expression=exp.Literal.string(pattern))  # noqa: E731
+    whole = call("try_variant_get", variant, exp.Literal.string("$"), exp.Literal.string("DECIMAL(38, 0)"))
+    unsigned = exp.Between(this=whole, low=exp.Literal.number(0), high=exp.Literal.number(2**64 - 1))
+    names = [
+        (is_("VOID"), "NULL"),
+        (is_("STRING"), "VARCHAR"),
+        (is_("BOOLEAN"), "BOOLEAN"),
+        (is_("BIGINT", "INT", "SMALLINT", "TINYINT"), "BIGINT"),
+        (exp.and_(like("DECIMAL(%,0)"), unsigned), "UBIGINT"),
+        (like("ARRAY%"), "ARRAY"),
+        (like("OBJECT%"), "OBJECT"),
+    ]
+    return exp.Case(
+        ifs=[exp.If(this=test, true=exp.Literal.string(name)) for test, name in names],
+        default=exp.Literal.string("DOUBLE"),
+    )
+
+
+def _spark_json_type(args: list[exp.Expression]) -> exp.Expression:
+    """DuckDB's json_type(json[, path]), from the type Spark reads in the JSON text."""
+    document = _spark_json_extract(args) if len(args) == 2 else args[0]
+    return _bound(_variant(document), lambda v: _duckdb_json_type_name(call("schema_of_variant", v), v.copy()))
+
+
+def _spark_to_json(args: list[exp.Expression]) -> exp.Expression:
+    """A SQL value (never a dynamic one) as JSON text; Spark's to_json takes only VARIANT and nested types."""
+    (value,) = args
+    return call("to_json", exp.cast(value, exp.DataType.build("VARIANT", dialect="spark")))
+
+
+def _spark_json_list(json_text: exp.Expression) -> exp.Expression:
+    """TRY_CAST(json AS JSON[]): the elements' JSON texts, or null when it is not an array."""
+    name = f"_json{next(_lambda_names)}"
+    to_text = exp.Lambda(this=call("to_json", exp.column(name)), expressions=[exp.to_identifier(name)])
+    return call("transform", _variant_as(_variant(json_text), "ARRAY<VARIANT>"), to_text)
+
+
 SPARK_FUNCTIONS: dict[str, Rewrite] = {
     "time_bucket": _spark_time_bucket,
     "epoch_us": _spark_epoch_us,
@@ -113,14 +244,14 @@ SPARK_FUNCTIONS: dict[str, Rewrite] = {
     "list_slice": _spark_list_slice,
     "range": _spark_range,
     "generate_series": _spark_generate_series,
+    "json_extract": _spark_json_extract,
+    "json_type": _spark_json_type,
+    "to_json": _spark_to_json,
 }
 
 # DuckDB functions the compiler names that have no Spark spelling yet: a query using one fails
 # before it reaches Spark, naming the function, rather than with Spark's own analysis error.
 SPARK_UNMAPPED: dict[str, str] = {
-    "json_extract": "dynamic property access (d.a, d[0])",
-    "json_type": "the type of a dynamic value",
-    "to_json": "a value converted to dynamic",
     "try_strptime": "todatetime() of text in a non-ISO format",
     "map": "dynamic property bags",
     "map_concat": "bag_merge()",
@@ -132,10 +263,45 @@ SPARK_UNMAPPED: dict[str, str] = {
 def _spark_cast_to_json(node: exp.Cast) -> exp.Expression:
     value = node.this
     if isinstance(value, exp.Null):
-        return exp.cast(value, exp.DataType.build(exp.DataType.Type.VARCHAR))
-    if isinstance(value, exp.Literal) and value.is_string:
-        return value
-    return call("to_json", value)
+        text = exp.cast(value, exp.DataType.build(exp.DataType.Type.VARCHAR))
+    elif isinstance(value, exp.Literal) and value.is_string:
+        text = value
+    else:
+        text = _json_text_of_any(value)
+    text.meta[_JSON_TEXT] = True
+    return text
+
+
+def _json_text_of_any(value: exp.Expression) -> exp.Expression:
+    """A dynamic value of either Spark type: a string is JSON text already, a list or struct goes to_json.
+
+    The type is only known when Spark analyses the query: typeof() picks the branch, and both branches are
+    valid for any type (to_json takes the value inside an array; a SQL null is not the JSON null).
+    """
+    is_text = exp.EQ(this=call("typeof", value.copy()), expression=exp.Literal.string("string"))
+    as_text = exp.cast(value.copy(), exp.DataType.build(exp.DataType.Type.VARCHAR))
+    in_array = call("to_json", call("array", value))
+    as_json = exp.Nullif(
+        this=exp.RegexpExtract(
+            this=in_array, expression=exp.Literal.string(r"^\[(.*)\]$"), group=exp.Literal.number(1)
+        ),
+        expression=exp.Literal.string("null"),
+    )
+    return exp.If(this=is_text, true=as_text, false=as_json)
+
+
+def _is_json_array_type(to: exp.DataType) -> bool:
+    return to.is_type(exp.DataType.Type.ARRAY) and to.expressions[0].is_type(exp.DataType.Type.JSON)
+
+
+def _spark_cast_to_json_list(node: exp.Cast) -> exp.Expression:
+    """CAST(json AS JSON[]): a list of JSON texts. Only JSON and empty lists are cast so in the compiler."""
+    value = node.this
+    if value.meta.get(_JSON_TEXT):
+        return _spark_json_list(value)
+    if isinstance(value, exp.Array) and not value.expressions:
+        return exp.cast(value, exp.DataType.build("ARRAY<STRING>", dialect="spark"))
+    raise DialectError(f"spark: not supported yet: dynamic arrays and bags (DuckDB's {node.sql('duckdb')})")
 
 
 # An unescaped `(?P<`: an even number of backslashes (maybe none) before the parenthesis.
@@ -163,18 +329,21 @@ def _spark_node(node: exp.Expression) -> exp.Expression:
         rewrite = SPARK_FUNCTIONS.get(name)
         return rewrite(list(node.expressions)) if rewrite else node
     if isinstance(node, exp.JSONType):
-        raise DialectError(f"spark: not supported yet: {SPARK_UNMAPPED['json_type']} (DuckDB's json_type)")
-    if isinstance(node, exp.JSONExtract):  # DuckDB's `->`: Spark's get_json_object reads other paths, unquotes text
-        raise DialectError(f"spark: not supported yet: {SPARK_UNMAPPED['json_extract']} (DuckDB's ->)")
+        return _spark_json_type([node.this])
+    if isinstance(node, exp.JSONExtract):  # DuckDB's `->`: get_json_object would unquote a string
+        return _spark_json_extract([node.this, node.expression])
     if isinstance(node, exp.Try) and isinstance(node.this, exp.Anonymous) and node.this.name.lower() == "url_decode":
         return call("try_url_decode", *node.this.expressions)
     if isinstance(node, exp.UnixToTime):
         return exp.cast(node, exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ))
     if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.JSON):
         return _spark_cast_to_json(node)
+    if isinstance(node, exp.Cast) and _is_json_array_type(node.to):
+        return _spark_cast_to_json_list(node)
     if isinstance(node, exp.DataType):
         nested = node.is_type(exp.DataType.Type.ARRAY, exp.DataType.Type.MAP)
-        if nested and any(inner.is_type(exp.DataType.Type.JSON) for inner in node.find_all(exp.DataType)):
+        in_json_list = _is_json_array_type(node) and isinstance(node.parent, exp.Cast)
+        if nested and not in_json_list and any(t.is_type(exp.DataType.Type.JSON) for t in node.find_all(exp.DataType)):
             raise DialectError(f"spark: not supported yet: dynamic arrays and bags (DuckDB's {node.sql('duckdb')})")
         if node.this is exp.DataType.Type.TIMESTAMP:
             return exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ)
