@@ -14,18 +14,24 @@ hand-written variant (`benchmarks/handwritten.py`), then times the whole pack, m
 from __future__ import annotations
 
 import argparse
-import statistics
-import tempfile
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
 
-from benchmarks.data import NETWORK, NOW, PROCESS, TABLE, generate
+from benchmarks.data import NETWORK, NOW, PROCESS, TABLE
 from benchmarks.handwritten import VARIANTS, rule_sql, since
-from benchmarks.query import SIZES, canonical, connect, console, print_table
+from benchmarks.query import (
+    SIZES,
+    WORKSPACES,
+    canonical,
+    connect,
+    console,
+    generated_workspaces,
+    interleaved_medians,
+    print_table,
+)
 from rmmhunt import Workspace
 from rmmhunt.rules import LoadedRule, builtin_rules_dir, load_rules
 
@@ -93,22 +99,6 @@ class PackRun:
         }
 
 
-def interleaved_medians(
-    runs: dict[str, Callable[[], object]], repeat: int, warm_up: bool = True
-) -> dict[str, tuple[float, float]]:
-    """(median, spread as max - min) in ms of each run, after one warm-up (unless done already), interleaved."""
-    if warm_up:
-        for run in runs.values():
-            run()
-    samples: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(repeat):
-        for name, run in runs.items():
-            start = time.perf_counter()
-            run()
-            samples[name].append((time.perf_counter() - start) * 1000)
-    return {name: (statistics.median(s), max(s) - min(s)) for name, s in samples.items()}
-
-
 def size_rows(label: str, run: PackRun, repeat: int, threads: int) -> list[list[str]]:
     matches, differ = run.differences()
     runs: dict[str, Callable[[], object]] = {}
@@ -145,7 +135,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--dir",
         type=Path,
-        default=Path(tempfile.gettempdir()) / "rmmhunt-bench",
+        default=WORKSPACES,
         help="where generated workspaces are kept and reused (default: %(default)s)",
     )
     return parser.parse_args(argv)
@@ -155,12 +145,8 @@ def main(argv: list[str]) -> None:
     args = parse_args(argv)
     console.print(f"duckdb {duckdb.__version__}; median of {args.repeat}; ± is half the spread (max - min)")
     table_rows = []
-    for label in args.rows:
-        start = time.perf_counter()
-        with console.status(f"generating {label} rows per table in {args.dir / label} ..."):
-            generate(args.dir / label, SIZES[label], (TABLE, PROCESS, NETWORK))
-        console.print(f"{label}: workspace ready in {time.perf_counter() - start:.0f} s")
-        table_rows += size_rows(label, PackRun(args.dir / label), args.repeat, args.threads)
+    for label, path in generated_workspaces(args.dir, args.rows, (TABLE, PROCESS, NETWORK)):
+        table_rows += size_rows(label, PackRun(path), args.repeat, args.threads)
     print_table(
         "RMM pack: rmmhunt (parse + compile + run every rule) / best hand-written DuckDB SQL, ms",
         ["rows per table", "mode", "hand-written", "rmmhunt", "ratio", "answer", "same rows"],

@@ -26,7 +26,7 @@ import resource
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,8 @@ from rmmhunt.schema import default_catalog
 from rmmhunt.store import WorkspaceStore
 
 SIZES = {"1M": 1_000_000, "10M": 10_000_000, "100M": 100_000_000}
+# where generated workspaces are kept and reused between runs
+WORKSPACES = Path(tempfile.gettempdir()) / "rmmhunt-bench"
 SEED_ID = "ae49b070-4477-4660-a0a6-2377b08b76b4"
 START, END = NOW - timedelta(days=5), NOW
 
@@ -87,9 +89,11 @@ def seed_query() -> str:
     return seed.rule.query
 
 
-def medians(runs: dict[str, Callable[[], Any]], repeat: int, warm: bool) -> dict[str, float]:
-    """Median milliseconds of each run, the runs interleaved so that drift in the machine's load hits all alike."""
-    if warm:
+def interleaved_medians(
+    runs: dict[str, Callable[[], object]], repeat: int, warm_up: bool = True
+) -> dict[str, tuple[float, float]]:
+    """(median, spread as max - min) in ms of each run, after one warm-up (unless done already), interleaved."""
+    if warm_up:
         for run in runs.values():
             run()
     samples: dict[str, list[float]] = {name: [] for name in runs}
@@ -98,7 +102,22 @@ def medians(runs: dict[str, Callable[[], Any]], repeat: int, warm: bool) -> dict
             start = time.perf_counter()
             run()
             samples[name].append((time.perf_counter() - start) * 1000)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return {name: (statistics.median(s), max(s) - min(s)) for name, s in samples.items()}
+
+
+def generated_workspaces(directory: Path, labels: list[str], tables: tuple[str, ...]) -> Iterator[tuple[str, Path]]:
+    """Each size's workspace under `directory`, generated on first use and reused after."""
+    for label in labels:
+        start = time.perf_counter()
+        with console.status(f"generating {label} rows per table in {directory / label} ..."):
+            generate(directory / label, SIZES[label], tables)
+        console.print(f"{label}: workspace ready in {time.perf_counter() - start:.0f} s")
+        yield label, directory / label
+
+
+def medians(runs: dict[str, Callable[[], Any]], repeat: int, warm: bool) -> dict[str, float]:
+    """Median milliseconds of each run, the runs interleaved so that drift in the machine's load hits all alike."""
+    return {name: median for name, (median, _) in interleaved_medians(runs, repeat, warm).items()}
 
 
 def _cell(value: Any) -> Any:
@@ -384,7 +403,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--dir",
         type=Path,
-        default=Path(tempfile.gettempdir()) / "rmmhunt-bench",
+        default=WORKSPACES,
         help="where generated workspaces are kept and reused (default: %(default)s)",
     )
     parser.add_argument("--skip", nargs="+", choices=["peers", "spark", "rss"], default=[], help="parts to leave out")

@@ -14,17 +14,23 @@ connection and views already there), interleaved.
 from __future__ import annotations
 
 import argparse
-import tempfile
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 
-from benchmarks.data import NETWORK, NOW, PROCESS, generate
-from benchmarks.pack import interleaved_medians
-from benchmarks.query import SIZES, canonical, connect, console, print_table
+from benchmarks.data import NETWORK, NOW, PROCESS
+from benchmarks.query import (
+    SIZES,
+    WORKSPACES,
+    canonical,
+    connect,
+    console,
+    generated_workspaces,
+    interleaved_medians,
+    print_table,
+)
 from rmmhunt import Workspace
 
 WEEK = NOW - timedelta(days=7)  # the start of `ago(7d)` at NOW
@@ -139,7 +145,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--dir",
         type=Path,
-        default=Path(tempfile.gettempdir()) / "rmmhunt-bench",
+        default=WORKSPACES,
         help="where generated workspaces are kept and reused (default: %(default)s)",
     )
     return parser.parse_args(argv)
@@ -149,12 +155,8 @@ def main(argv: list[str]) -> None:
     args = parse_args(argv)
     console.print(f"duckdb {duckdb.__version__}; median of {args.repeat}; ± is half the spread (max - min)")
     table_rows = []
-    for label in args.rows:
-        start = time.perf_counter()
-        with console.status(f"generating {label} rows per table in {args.dir / label} ..."):
-            generate(args.dir / label, SIZES[label], (PROCESS, NETWORK))
-        console.print(f"{label}: workspace ready in {time.perf_counter() - start:.0f} s")
-        table_rows += size_rows(label, args.dir / label, args.repeat)
+    for label, path in generated_workspaces(args.dir, args.rows, (PROCESS, NETWORK)):
+        table_rows += size_rows(label, path, args.repeat)
     print_table(
         "heavier shapes: rmmhunt (parse + compile + run) / best hand-written DuckDB SQL, ms",
         ["rows per table", "shape", "hand-written", "rmmhunt", "ratio", "answer", "same rows"],
