@@ -37,8 +37,8 @@ app = typer.Typer(
     help="Hunt for abuse of remote-management (RMM) tools with Sentinel KQL rules, on your own telemetry.",
 )
 stdout = Console()
-DEMO_OUTPUT = Path("rmmhunt-demo")
 stderr = Console(stderr=True)
+DEMO_OUTPUT = Path("rmmhunt-demo")  # where `demo` writes its alerts and report unless told
 
 
 class Format(StrEnum):

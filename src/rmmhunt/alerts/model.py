@@ -92,11 +92,17 @@ class RuleSummary:
 
 def rule_summaries(run: AlertRun) -> list[RuleSummary]:
     """The rules that raised or suppressed something, most alerts first."""
+    raised: dict[str, list[Alert]] = {}
+    suppressed: dict[str, int] = {}
+    for alert in run.alerts:
+        if alert.suppressed:
+            suppressed[alert.rule.id] = suppressed.get(alert.rule.id, 0) + 1
+        else:
+            raised.setdefault(alert.rule.id, []).append(alert)
     summaries = []
     for rule in run.rules:
-        raised = [a for a in run.raised if a.rule.id == rule.id]
-        suppressed = sum(1 for a in run.suppressed if a.rule.id == rule.id)
-        if raised or suppressed:
-            devices = {d for a in raised for d in a.devices}
-            summaries.append(RuleSummary(rule, len(raised), len(devices), suppressed))
+        alerts, hidden = raised.get(rule.id, []), suppressed.get(rule.id, 0)
+        if alerts or hidden:
+            devices = {d for a in alerts for d in a.devices}
+            summaries.append(RuleSummary(rule, len(alerts), len(devices), hidden))
     return sorted(summaries, key=lambda s: (-s.alerts, -s.suppressed, s.rule.name.lower()))
