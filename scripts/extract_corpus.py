@@ -33,13 +33,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rmmhunt.rules.markdown import fenced_blocks
+
 DEFENDER_REPO = "microsoft/Microsoft-365-Defender-Hunting-Queries"
 JISCHELL_REPO = "jischell-msft/RemoteManagementMonitoringTools"
 # The submission template holds placeholders; the Power BI readme is prose, not a query.
 DEFENDER_SKIP = {"00-query-submission-template.md", "M365-PowerBi Dashboard/readme.txt"}
 JISCHELL_SKIP_PREFIXES = ("_Templates/", ".github/")
 
-_FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^`\s]*)[^`]*$")
 _QUERY_KEY = re.compile(r"^query:[ ]*[|>][-+0-9]*[ ]*(#.*)?$")
 # A line that can start a query: `let`, an operator that starts one (`print`, `search`, ...), a lone name (a
 # table) that a pipe or the line end follows, or a call of a tabular function.
@@ -75,25 +76,12 @@ def read_text(git_dir: Path, commit: str, path: str) -> str:
 
 def markdown_blocks(text: str) -> list[tuple[int, str]]:
     """(1-based line of the block's first line, block text) for every fenced code block."""
-    lines = text.split("\n")
     blocks = []
-    i = 0
-    while i < len(lines):
-        opening = _FENCE.match(lines[i])
-        if not opening:
-            i += 1
-            continue
-        fence, indent = opening["fence"], len(opening["indent"])
-        closing = re.compile(rf"^[ ]*{re.escape(fence[0])}{{{len(fence)},}}[ ]*$")
-        end = i + 1
-        while end < len(lines) and not closing.match(lines[end]):
-            end += 1
-        body = [line[min(indent, len(line) - len(line.lstrip(" "))) :] for line in lines[i + 1 : end]]
-        query = "\n".join(body).strip("\n")
+    for block in fenced_blocks(text):
+        query = block.text.strip("\n")
         if query.strip():
-            first = i + 1 + next(n for n, line in enumerate(body) if line.strip())
+            first = block.line + next(n for n, line in enumerate(block.body) if line.strip())
             blocks.append((first + 1, query))
-        i = end + 1
     return blocks
 
 

@@ -33,6 +33,7 @@ from sqlglot import exp
 from rmmhunt.compiler import CompiledQuery, compile_query
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.kql.errors import KqlError, line_col
+from rmmhunt.rules.markdown import fenced_blocks
 from rmmhunt.rules.model import (
     MAX_ENTITY_MAPPINGS,
     MAX_IDENTIFIERS,
@@ -129,7 +130,6 @@ _KEY = re.compile(r"(?P<dashes>(?:-[ ]+)*)(?P<key>[A-Za-z_$][\w.$-]*)[ ]*:(?:[ ]
 _ITEM = re.compile(r"(?:-[ ]+|-$)+")
 _BLOCK_SCALAR = re.compile(r"^[|>][-+0-9]*[ ]*(#.*)?$")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: the same marks, faster
-_FENCE = re.compile(r"^(?P<indent>[ ]{0,3})(?P<fence>`{3,}|~{3,})[ ]*(?P<info>[^`\s]*)[^`]*$")
 
 
 class LintError(RmmhuntError):
@@ -255,25 +255,11 @@ class Linter:
     # ------------------------------------------------------------ Markdown
 
     def lint_markdown(self, report: FileReport, text: str) -> None:
-        lines = text.split("\n")
-        i = 0
-        while i < len(lines):
-            opening = _FENCE.match(lines[i])
-            if not opening:
-                i += 1
-                continue
-            fence, indent = opening["fence"], len(opening["indent"])
-            end = i + 1
-            while end < len(lines) and not re.match(rf"^[ ]{{0,3}}{fence[0]}{{{len(fence)},}}[ ]*$", lines[end]):
-                end += 1
-            if opening["info"].lower() in KQL_FENCE_INFO:
-                body = [line[min(indent, len(line) - len(line.lstrip(" "))) :] for line in lines[i + 1 : end]]
-                query = "\n".join(body)
-                if query.strip():
-                    report.queries += 1
-                    placement = CodeBlock(report.path, i + 2, indent)
-                    report.problems.extend(self.check_query(query, placement, report.path)[0])
-            i = end + 1
+        for block in fenced_blocks(text):
+            if block.info.lower() in KQL_FENCE_INFO and block.text.strip():
+                report.queries += 1
+                placement = CodeBlock(report.path, block.line + 1, block.indent)
+                report.problems.extend(self.check_query(block.text, placement, report.path)[0])
 
     # ------------------------------------------------------------ rule YAML
 
