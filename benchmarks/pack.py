@@ -23,14 +23,13 @@ import duckdb
 from benchmarks.data import NETWORK, NOW, PROCESS, TABLE
 from benchmarks.handwritten import VARIANTS, rule_sql, since
 from benchmarks.query import (
-    SIZES,
-    WORKSPACES,
     canonical,
     connect,
     console,
     generated_workspaces,
     interleaved_medians,
     print_table,
+    sized_parser,
 )
 from rmmhunt import Workspace
 from rmmhunt.rules import LoadedRule, builtin_rules_dir, load_rules
@@ -128,16 +127,8 @@ def size_rows(label: str, run: PackRun, repeat: int, threads: int) -> list[list[
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks pack", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", nargs="+", choices=list(SIZES), default=["1M"], help="rows per table")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per median (default 3)")
+    parser = sized_parser("pack", __doc__, ["1M"], 3)
     parser.add_argument("--threads", type=int, default=2, help="threads for the concurrent run (default 2)")
-    parser.add_argument(
-        "--dir",
-        type=Path,
-        default=WORKSPACES,
-        help="where generated workspaces are kept and reused (default: %(default)s)",
-    )
     return parser.parse_args(argv)
 
 

@@ -396,16 +396,22 @@ def print_table(title: str, headers: list[str], rows: list[list[str]]) -> None:
     console.print(table)
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks query", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", nargs="+", choices=list(SIZES), default=["1M", "10M"], help="sizes to run")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per median (default 5)")
+def sized_parser(name: str, doc: str, rows: list[str], repeat: int) -> argparse.ArgumentParser:
+    """The options every benchmark over generated workspaces takes: --rows, --repeat, --dir."""
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks {name}", description=doc.split("\n\n")[0])
+    parser.add_argument("--rows", nargs="+", choices=list(SIZES), default=rows, help="rows per table")
+    parser.add_argument("--repeat", type=int, default=repeat, help=f"runs per median (default {repeat})")
     parser.add_argument(
         "--dir",
         type=Path,
         default=WORKSPACES,
         help="where generated workspaces are kept and reused (default: %(default)s)",
     )
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = sized_parser("query", __doc__, ["1M", "10M"], 5)
     parser.add_argument("--skip", nargs="+", choices=["peers", "spark", "rss"], default=[], help="parts to leave out")
     parser.add_argument("--spark-master", default=None, help="Spark master URL (default local[2])")
     parser.add_argument("--memory-limit", default="1GB", help="DuckDB memory_limit for the memory figure")

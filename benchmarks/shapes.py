@@ -22,14 +22,13 @@ import duckdb
 
 from benchmarks.data import NETWORK, NOW, PROCESS
 from benchmarks.query import (
-    SIZES,
-    WORKSPACES,
     canonical,
     connect,
     console,
     generated_workspaces,
     interleaved_medians,
     print_table,
+    sized_parser,
 )
 from rmmhunt import Workspace
 
@@ -139,15 +138,7 @@ def size_rows(label: str, path: Path, repeat: int) -> list[list[str]]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks shapes", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", nargs="+", choices=list(SIZES), default=["1M", "10M"], help="rows per table")
-    parser.add_argument("--repeat", type=int, default=5, help="runs per median (default 5)")
-    parser.add_argument(
-        "--dir",
-        type=Path,
-        default=WORKSPACES,
-        help="where generated workspaces are kept and reused (default: %(default)s)",
-    )
+    parser = sized_parser("shapes", __doc__, ["1M", "10M"], 5)
     return parser.parse_args(argv)
 
 
