@@ -132,18 +132,21 @@ def rule_place(loaded: LoadedRule, *path: str | int) -> str:
     return f"{loaded.path}:{node.start_mark.line + 1}" if node is not None else str(loaded.path)
 
 
+def _error(loaded: LoadedRule, path: tuple[str, ...], message: str) -> RuleError:
+    """A rule problem placed at its key (the YAML is read again only then: problems are rare)."""
+    return RuleError(f"{rule_place(loaded, *path)}: rule {loaded.rule.id}: {message}")
+
+
 def _duration(loaded: LoadedRule, key: str) -> timedelta:
     value = getattr(loaded.rule, key)
-    where = rule_place(loaded, key)
     if value is None:
-        raise RuleError(f"{where}: rule {loaded.rule.id}: a scheduled rule needs {key}")
+        raise _error(loaded, (key,), f"a scheduled rule needs {key}")
     try:
         duration = parse_duration(value)
     except ValueError as error:
-        raise RuleError(f"{where}: rule {loaded.rule.id}: {key}: {error}") from None
+        raise _error(loaded, (key,), f"{key}: {error}") from None
     if not SHORTEST <= duration <= LONGEST:
-        range_text = "outside Sentinel's range of 5 minutes to 14 days"
-        raise RuleError(f"{where}: rule {loaded.rule.id}: {key} {value} is {range_text}")
+        raise _error(loaded, (key,), f"{key} {value} is outside Sentinel's range of 5 minutes to 14 days")
     return duration
 
 
@@ -152,9 +155,10 @@ def _grouping(loaded: LoadedRule) -> Grouping:
     try:
         return Grouping(kind)
     except ValueError:
-        where = rule_place(loaded, "eventGroupingSettings", "aggregationKind")
         known = " or ".join(g.value for g in Grouping)
-        raise RuleError(f"{where}: rule {loaded.rule.id}: aggregationKind {kind!r} is not {known}") from None
+        raise _error(
+            loaded, ("eventGroupingSettings", "aggregationKind"), f"aggregationKind {kind!r} is not {known}"
+        ) from None
 
 
 def schedule_of(loaded: LoadedRule) -> Schedule | None:
@@ -167,20 +171,24 @@ def schedule_of(loaded: LoadedRule) -> Schedule | None:
         return Schedule(NRT_EVERY, NRT_EVERY, "gt", 0, grouping)
     frequency, period = _duration(loaded, "queryFrequency"), _duration(loaded, "queryPeriod")
     if frequency > period:
-        raise RuleError(
-            f"{rule_place(loaded, 'queryFrequency')}: rule {rule.id}: queryFrequency {rule.queryFrequency} is longer "
-            f"than queryPeriod {rule.queryPeriod}, which would leave gaps between runs (Sentinel refuses it)"
+        raise _error(
+            loaded,
+            ("queryFrequency",),
+            f"queryFrequency {rule.queryFrequency} is longer than queryPeriod {rule.queryPeriod}, which would leave "
+            "gaps between runs (Sentinel refuses it)",
         )
     trigger = rule.triggerOperator
     if trigger is None or trigger.lower() not in TRIGGER_OPERATORS:
-        raise RuleError(
-            f"{rule_place(loaded, 'triggerOperator')}: rule {rule.id}: unknown triggerOperator {trigger!r} "
-            "(gt, lt, eq, ne or GreaterThan, LessThan, Equal, NotEqual)"
+        raise _error(
+            loaded,
+            ("triggerOperator",),
+            f"unknown triggerOperator {trigger!r} (gt, lt, eq, ne or GreaterThan, LessThan, Equal, NotEqual)",
         )
     if rule.triggerThreshold is None or rule.triggerThreshold not in THRESHOLD_RANGE:
-        raise RuleError(
-            f"{rule_place(loaded, 'triggerThreshold')}: rule {rule.id}: triggerThreshold must be an integer from 0 to "
-            f"10000, not {rule.triggerThreshold!r}"
+        raise _error(
+            loaded,
+            ("triggerThreshold",),
+            f"triggerThreshold must be an integer from 0 to 10000, not {rule.triggerThreshold!r}",
         )
     return Schedule(frequency, period, trigger, rule.triggerThreshold, grouping)
 
