@@ -27,6 +27,18 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | CAST('1-01-01 ...' AS TIMESTAMP)     | the year written with four digits, as Spark requires             |
 | ts + INTERVAL (n) unit (exp.DateAdd) | timestampadd(unit, n, ts): Spark's date_add() would drop the time |
 | (?P<name>...) in a regex constant    | (?<name>...), Java's spelling of RE2's named group               |
+| \\1 in a regex rewrite (RE2)         | $1, Java's spelling; a $ in the rewrite escaped                  |
+| CAST('0x' || hex AS BIGINT)          | CAST(conv(hex, 16, 10) AS BIGINT): Spark casts no hex text        |
+| INTERVAL (n) unit                    | n * INTERVAL '1' unit (an INTERVAL takes only a constant)        |
+| date_diff(unit, a, b) (exp.DateDiff) | timestampdiff of both truncated to the unit: boundaries crossed  |
+| strftime(ts, fmt) (exp.TimeToStr)    | date_format with Java's pattern letters, text quoted             |
+| list[i] with i computed (exp.Bracket)| try_element_at(list, i): sqlglot shifts only an integer it knows |
+| (x, i) -> ... over a list            | i + 1 for Spark's index counted from 0, DuckDB's from 1          |
+| list_slice(list, from, to)           | slice(list, from, to - from + 1) (exp.ArraySlice too)            |
+| generate_series (exp.GenerateSeries) | sequence(...), or an empty array when step leads away            |
+| array_length(list) (exp.ArraySize)   | array_size(list): size() would give -1 for null                  |
+| str_split(s, sep) (exp.Split)        | split(s, Java-quoted sep); an empty sep splits characters        |
+| TRY(decode(bytes))                   | the bytes as text when valid UTF-8, else null                    |
 
 What Spark cannot say yet (SPARK_UNMAPPED: bags, non-ISO datetime text) fails here with DialectError,
 naming it, before Spark sees the query.
@@ -37,12 +49,15 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable
+from typing import Any
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 from rmmhunt.engines.base import EngineError
 
 Rewrite = Callable[[list[exp.Expression]], exp.Expression]
+DUCKDB_GENERATOR = Dialect.get_or_raise("duckdb").generator()
 
 
 class DialectError(EngineError):
@@ -107,6 +122,151 @@ def _spark_generate_series(args: list[exp.Expression]) -> exp.Expression:
         exp.and_(exp.LT(this=start.copy(), expression=stop.copy()), exp.LT(this=ahead.copy(), expression=stop.copy())),
     )
     return exp.If(this=away, true=call("array"), false=call("sequence", start, stop, step))
+
+
+def _spark_series_node(node: exp.GenerateSeries) -> exp.Expression:
+    step = node.args.get("step") or exp.Literal.number(1)
+    return _spark_generate_series([node.args["start"], node.args["end"], step])
+
+
+def _spark_interval(node: exp.Interval) -> exp.Expression:
+    """INTERVAL (n) unit: Spark's INTERVAL takes a constant only, so a computed count multiplies one unit."""
+    if isinstance(node.this, exp.Literal):
+        return node
+    one = exp.Interval(this=exp.Literal.string("1"), unit=node.args["unit"])
+    return exp.Mul(this=exp.paren(node.this), expression=one)
+
+
+def _spark_date_diff(node: exp.DateDiff) -> exp.Expression:
+    """DuckDB counts the unit's boundaries crossed; Spark's timestampdiff whole units elapsed.
+    Both truncated to the unit, they agree."""
+    unit = str(node.args["unit"].name).upper()
+
+    def truncated(value: exp.Expression) -> exp.Expression:
+        return value if unit == "MICROSECOND" else call("date_trunc", exp.Literal.string(unit), value)
+
+    return call("timestampdiff", exp.var(unit), truncated(node.expression), truncated(node.this))
+
+
+# strftime's elements the compiler writes, as Java's DateTimeFormatter letters; `%-y` has no letter.
+_JAVA_DATE_LETTERS = {
+    "d": "dd", "-d": "d", "I": "hh", "-I": "h", "H": "HH", "-H": "H", "M": "mm", "-M": "m",
+    "m": "MM", "-m": "M", "S": "ss", "-S": "s", "y": "yy", "Y": "yyyy", "p": "a", "f": "SSSSSS",
+}  # fmt: skip
+_STRFTIME_ELEMENT = re.compile(r"%(-?[a-zA-Z%])")
+
+
+def _spark_time_to_str(node: exp.TimeToStr) -> exp.Expression:
+    """strftime(ts, format) as date_format(ts, pattern): letters mapped, other text quoted.
+
+    `%-y` (the year's last two digits, unpadded) is computed apart, as Java has no letter for it.
+    """
+    fmt = node.args["format"]
+    if not (isinstance(fmt, exp.Literal) and fmt.is_string):
+        raise DialectError(f"spark: not supported yet: a datetime format computed by the query ({node.sql('duckdb')})")
+    pieces: list[exp.Expression] = []
+    pattern = ""
+
+    def flush() -> None:
+        nonlocal pattern
+        if pattern:
+            pieces.append(call("date_format", node.this.copy(), exp.Literal.string(pattern)))
+        pattern = ""
+
+    def quoted(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'" if text else ""
+
+    end = 0
+    for element in _STRFTIME_ELEMENT.finditer(fmt.this):
+        pattern += quoted(fmt.this[end : element.start()])
+        end = element.end()
+        name = element.group(1)
+        if name == "%":
+            pattern += quoted("%")
+        elif name == "-y":
+            flush()
+            two_digits = exp.Mod(this=exp.Year(this=node.this.copy()), expression=exp.Literal.number(100))
+            pieces.append(exp.cast(two_digits, exp.DataType.Type.VARCHAR))
+        elif name in _JAVA_DATE_LETTERS:
+            pattern += _JAVA_DATE_LETTERS[name]
+        else:
+            raise DialectError(f"spark: not supported yet: the strftime element %{name}")
+    pattern += quoted(fmt.this[end:])
+    flush()
+    return pieces[0] if len(pieces) == 1 else exp.Concat(expressions=pieces)
+
+
+def _spark_bracket(node: exp.Bracket) -> exp.Expression:
+    """list[i] with i computed: DuckDB's 1-based index as DuckDB's SQL writes it, read with try_element_at
+    (null out of range, from the end when negative, as in DuckDB; null for 0, which Spark would refuse).
+    A constant index sqlglot shifts itself."""
+    if node.args.get("json_access") or node.expressions[0].is_int:
+        return node
+    (index,) = DUCKDB_GENERATOR.bracket_offset_expressions(node)
+    position = exp.cast(exp.Nullif(this=index, expression=exp.Literal.number(0)), exp.DataType.Type.INT)
+    return call("try_element_at", node.this, position)
+
+
+def _spark_index_lambda(node: exp.Lambda) -> exp.Lambda:
+    """(x, i) -> body over a list: DuckDB counts i from 1, Spark from 0."""
+    if len(node.expressions) != 2 or not isinstance(node.parent, _INDEXED_LAMBDAS):
+        return node
+    index = node.expressions[1].name
+    for column in list(node.this.find_all(exp.Column)):
+        if column.name == index and not column.table:
+            column.replace(exp.paren(exp.Add(this=column.copy(), expression=exp.Literal.number(1))))
+    return node
+
+
+def _spark_split(node: exp.Split) -> exp.Expression:
+    """str_split(s, sep): Spark's split takes a regex (the separator quoted); an empty separator splits
+    the characters, and DuckDB's characters of "" are none."""
+    text, separator = node.this, node.expression
+    characters = exp.If(
+        this=exp.EQ(this=text.copy(), expression=exp.Literal.string("")),
+        true=exp.cast(call("array"), exp.DataType.build("ARRAY<STRING>", dialect="spark")),
+        false=call("split", text.copy(), exp.Literal.string("")),
+    )
+    if isinstance(separator, exp.Literal) and separator.is_string and not separator.this:
+        return characters
+    parts = call("split", text, _spark_regexp_escape([separator.copy()]))
+    if isinstance(separator, exp.Literal):
+        return parts
+    return exp.If(this=exp.EQ(this=separator, expression=exp.Literal.string("")), true=characters, false=parts)
+
+
+# An RE2 rewrite's group reference (\1) or escaped backslash, or a $ (Java's group reference).
+_RE2_REWRITE_TOKEN = re.compile(r"\\([0-9\\])|\$")
+# The same at run time, in two steps: each $ escaped, then each unescaped backslash-digit as $digit.
+_JAVA_DOLLAR = (r"\$", r"\\\$")
+_RE2_GROUP = (r"(?<!\\)((?:\\\\)*)\\([0-9])", r"$1\$$2")
+
+
+def _java_rewrite_token(token: re.Match[str]) -> str:
+    if token.group(0) == "$":
+        return "\\$"
+    escaped = token.group(1)
+    return "$" + escaped if escaped.isdigit() else "\\\\"
+
+
+def _spark_regex_rewrite(node: exp.RegexpReplace) -> exp.RegexpReplace:
+    """An RE2 rewrite (\\1 for a group, \\\\ for a backslash) as Java writes it ($1, \\\\, and \\$ for a $)."""
+    rewrite = node.args.get("replacement")
+    if isinstance(rewrite, exp.Literal) and rewrite.is_string:
+        node.set("replacement", exp.Literal.string(_RE2_REWRITE_TOKEN.sub(_java_rewrite_token, rewrite.this)))
+    elif rewrite is not None:
+        for pattern, replacement in (_JAVA_DOLLAR, _RE2_GROUP):
+            rewrite = exp.RegexpReplace(
+                this=rewrite, expression=exp.Literal.string(pattern), replacement=exp.Literal.string(replacement)
+            )
+        node.set("replacement", rewrite)
+    return node
+
+
+def _spark_try_decode(node: exp.Decode) -> exp.Expression:
+    """TRY(decode(bytes)): Spark's decode() fails on invalid UTF-8 even inside TRY."""
+    text = exp.cast(node.this, exp.DataType.build("STRING", dialect="spark"))
+    return exp.If(this=call("is_valid_utf8", text), true=text.copy(), false=exp.null())
 
 
 # ---- dynamic values: JSON text on Spark, read through VARIANT (parse_json keeps JSON's own types)
@@ -307,6 +467,8 @@ def _spark_cast_to_json_list(node: exp.Cast) -> exp.Expression:
 # An unescaped `(?P<`: an even number of backslashes (maybe none) before the parenthesis.
 _RE2_NAMED_GROUP = re.compile(r"(?<!\\)((?:\\\\)*)\(\?P<")
 _REGEX_NODES = (exp.RegexpExtract, exp.RegexpExtractAll, exp.RegexpLike, exp.RegexpReplace, exp.RegexpSplit)
+# The list functions whose lambda may take an element's index as a second parameter.
+_INDEXED_LAMBDAS = (exp.Transform, exp.ArrayFilter)
 
 
 def _spark_regex(node: exp.Expression) -> exp.Expression:
@@ -316,42 +478,96 @@ def _spark_regex(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _spark_node(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, _REGEX_NODES):
-        return _spark_regex(node)
-    if isinstance(node, exp.DateAdd):
-        unit = exp.var(str(node.args["unit"].name).upper())
-        return call("timestampadd", unit, node.expression, node.this)
-    if isinstance(node, exp.Anonymous):
-        name = str(node.this).lower()
-        if name in SPARK_UNMAPPED:
-            raise DialectError(f"spark: not supported yet: {SPARK_UNMAPPED[name]} (DuckDB's {name})")
-        rewrite = SPARK_FUNCTIONS.get(name)
-        return rewrite(list(node.expressions)) if rewrite else node
-    if isinstance(node, exp.JSONType):
-        return _spark_json_type([node.this])
-    if isinstance(node, exp.JSONExtract):  # DuckDB's `->`: get_json_object would unquote a string
-        return _spark_json_extract([node.this, node.expression])
-    if isinstance(node, exp.Try) and isinstance(node.this, exp.Anonymous) and node.this.name.lower() == "url_decode":
-        return call("try_url_decode", *node.this.expressions)
-    if isinstance(node, exp.UnixToTime):
-        return exp.cast(node, exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ))
-    if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.JSON):
-        return _spark_cast_to_json(node)
-    if isinstance(node, exp.Cast) and _is_json_array_type(node.to):
-        return _spark_cast_to_json_list(node)
-    if isinstance(node, exp.DataType):
-        nested = node.is_type(exp.DataType.Type.ARRAY, exp.DataType.Type.MAP)
-        in_json_list = _is_json_array_type(node) and isinstance(node.parent, exp.Cast)
-        if nested and not in_json_list and any(t.is_type(exp.DataType.Type.JSON) for t in node.find_all(exp.DataType)):
-            raise DialectError(f"spark: not supported yet: dynamic arrays and bags (DuckDB's {node.sql('duckdb')})")
-        if node.this is exp.DataType.Type.TIMESTAMP:
-            return exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ)
-        if node.this is exp.DataType.Type.DECIMAL and not node.expressions:
-            return exp.DataType.build("DECIMAL(18, 3)")
-        if node.this is exp.DataType.Type.INTERVAL and not node.expressions:
-            return exp.DataType.build("INTERVAL DAY TO SECOND", dialect="spark")
+def _spark_regex_node(node: exp.Expression) -> exp.Expression:
+    node = _spark_regex(node)
+    return _spark_regex_rewrite(node) if isinstance(node, exp.RegexpReplace) else node
+
+
+def _spark_date_add(node: exp.DateAdd) -> exp.Expression:
+    unit = exp.var(str(node.args["unit"].name).upper())
+    return call("timestampadd", unit, node.expression, node.this)
+
+
+def _spark_anonymous(node: exp.Anonymous) -> exp.Expression:
+    name = str(node.this).lower()
+    if name in SPARK_UNMAPPED:
+        raise DialectError(f"spark: not supported yet: {SPARK_UNMAPPED[name]} (DuckDB's {name})")
+    rewrite = SPARK_FUNCTIONS.get(name)
+    return rewrite(list(node.expressions)) if rewrite else node
+
+
+def _spark_try(node: exp.Try) -> exp.Expression:
+    inner = node.this
+    if isinstance(inner, exp.Decode):
+        return _spark_try_decode(inner)
+    if isinstance(inner, exp.Anonymous) and inner.name.lower() == "url_decode":
+        return call("try_url_decode", *inner.expressions)
     return node
+
+
+def _hex_digits(text: exp.Expression) -> exp.Expression | None:
+    """The digits of '0x' || digits (hex text as the compiler writes it to cast to a number), else None."""
+    if isinstance(text, exp.DPipe):
+        parts = [text.this, text.expression]
+    elif isinstance(text, exp.Concat):
+        parts = text.expressions
+    else:
+        return None
+    return parts[1] if len(parts) == 2 and parts[0] == exp.Literal.string("0x") else None
+
+
+def _spark_cast(node: exp.Cast) -> exp.Expression:
+    if node.to.is_type(exp.DataType.Type.JSON):
+        return _spark_cast_to_json(node)
+    if _is_json_array_type(node.to):
+        return _spark_cast_to_json_list(node)
+    if node.to.is_type(*exp.DataType.INTEGER_TYPES) and (digits := _hex_digits(node.this)) is not None:
+        # DuckDB casts '0x1f' to a number; Spark reads hex text with conv()
+        node.set("this", call("conv", digits, exp.Literal.number(16), exp.Literal.number(10)))
+    return node
+
+
+def _spark_data_type(node: exp.DataType) -> exp.Expression:
+    nested = node.is_type(exp.DataType.Type.ARRAY, exp.DataType.Type.MAP)
+    in_json_list = _is_json_array_type(node) and isinstance(node.parent, exp.Cast)
+    if nested and not in_json_list and any(t.is_type(exp.DataType.Type.JSON) for t in node.find_all(exp.DataType)):
+        raise DialectError(f"spark: not supported yet: dynamic arrays and bags (DuckDB's {node.sql('duckdb')})")
+    if node.this is exp.DataType.Type.TIMESTAMP:
+        return exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ)
+    if node.this is exp.DataType.Type.DECIMAL and not node.expressions:
+        return exp.DataType.build("DECIMAL(18, 3)")
+    if node.this is exp.DataType.Type.INTERVAL and not node.expressions:
+        return exp.DataType.build("INTERVAL DAY TO SECOND", dialect="spark")
+    return node
+
+
+# Each node type's rewrite for Spark; one that applies to only some nodes of its type returns the others as they are.
+SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
+    **dict.fromkeys(_REGEX_NODES, _spark_regex_node),
+    exp.Anonymous: _spark_anonymous,
+    exp.Interval: _spark_interval,
+    exp.DateAdd: _spark_date_add,
+    exp.DateDiff: _spark_date_diff,
+    exp.TimeToStr: _spark_time_to_str,
+    exp.Bracket: _spark_bracket,
+    exp.Lambda: _spark_index_lambda,
+    exp.ArraySlice: lambda node: _spark_list_slice([node.this, node.args["start"], node.args["end"]]),
+    exp.GenerateSeries: _spark_series_node,
+    exp.ArraySize: lambda node: _spark_len([node.this]),
+    exp.Split: _spark_split,
+    exp.Try: _spark_try,
+    exp.JSONType: lambda node: _spark_json_type([node.this]),
+    exp.JSONExtract: lambda node: _spark_json_extract([node.this, node.expression]),  # get_json_object unquotes
+    exp.UnixToTime: lambda node: exp.cast(node, exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ)),
+    exp.Cast: _spark_cast,
+    exp.TryCast: _spark_cast,
+    exp.DataType: _spark_data_type,
+}
+
+
+def _spark_node(node: exp.Expression) -> exp.Expression:
+    rewrite = SPARK_NODES.get(type(node))
+    return rewrite(node) if rewrite else node
 
 
 REWRITES: dict[str, Callable[[exp.Expression], exp.Expression]] = {"spark": _spark_node}

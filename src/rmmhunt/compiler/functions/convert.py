@@ -243,7 +243,7 @@ def wrap_int32(compiler: ExprCompiler, value: exp.Expression) -> exp.Expression:
 
 def ticks_of(arg: Typed) -> exp.Expression:
     """A datetime (since 0001-01-01) or timespan as ticks of 100 ns."""
-    ticks = sql.mul(sql.epoch_us(arg.sql), n(10))
+    ticks = sql.mul(sql.micros_of(arg.sql, arg.type), n(10))
     return sql.add(ticks, n(EPOCH_TICKS)) if arg.type is KqlType.DATETIME else ticks
 
 

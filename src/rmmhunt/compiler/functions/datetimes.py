@@ -128,7 +128,7 @@ def _bin(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
 
         def binned(width: Ref) -> exp.Expression:
             shift = sql.epoch_offset_0001() if value.type is KqlType.DATETIME else n(0)
-            micros = sql.add(sql.epoch_us(value.sql), shift)
+            micros = sql.add(sql.micros_of(value.sql, value.type), shift)
             whole = sql.bigint(exp.Floor(this=exp.Div(this=sql.double(micros), expression=sql.double(width()))))
             floored = sql.sub(sql.mul(whole, width()), shift.copy())
             result = sql.micros(floored)

@@ -124,8 +124,18 @@ def zero_pad(node: exp.Expression, width: int) -> exp.Expression:
 
 
 def epoch_us(node: exp.Expression) -> exp.Expression:
-    """A timespan (INTERVAL) or datetime (TIMESTAMP) as whole microseconds since the Unix epoch."""
+    """A timespan (INTERVAL) as whole microseconds."""
     return exp.Anonymous(this="epoch_us", expressions=[node])
+
+
+def unix_micros(node: exp.Expression) -> exp.Expression:
+    """A datetime (TIMESTAMP) as whole microseconds since the Unix epoch (sqlglot's node: each dialect spells it)."""
+    return exp.UnixMicros(this=node)
+
+
+def micros_of(node: exp.Expression, kql_type: KqlType) -> exp.Expression:
+    """A datetime's microseconds since the Unix epoch, or a timespan's microseconds."""
+    return unix_micros(node) if kql_type is KqlType.DATETIME else epoch_us(node)
 
 
 def micros(count: exp.Expression) -> exp.Expression:
