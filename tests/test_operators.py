@@ -846,7 +846,32 @@ CORPUS_FORMS: list[Case] = [
         doc("scalar-data-types/datetime"),
     ),
 ]
-CASES += AGGREGATE_CASES + SERIES_CASES + CORPUS_FORMS
+# Names Kusto derives for unnamed columns. The pages say only "a name derived from the expression"; the
+# derivation is that of Microsoft's parser Kusto.Language (Binder_Projection.cs, GetExpressionResultName).
+NAMING_CASES: list[Case] = [
+    Case(
+        "name-of-aggregate-under-tostring",
+        f"{LEFT} | summarize tostring(make_set(k)) by v | where v == 1",
+        ["v", "set_k"],
+        [[1, '["a"]']],
+        doc("summarize-operator"),
+    ),
+    Case(
+        "name-of-dynamic-path",
+        'print d = dynamic({"a": {"b": 1}, "c": [5]}) | project d.a.b, d["c"][0]',
+        ["d_a_b", "d_c_0"],
+        [[1, 5]],
+        doc("extend-operator"),
+    ),
+    Case(
+        "name-of-format-datetime-group",
+        "print T = datetime(2024-01-02 03:04) | summarize count() by format_datetime(T, 'yyyy-MM-dd')",
+        ["T", "count_"],
+        [["2024-01-02", 1]],
+        doc("summarize-operator"),
+    ),
+]
+CASES += AGGREGATE_CASES + SERIES_CASES + CORPUS_FORMS + NAMING_CASES
 
 ERRORS = [
     ("T | join kind=sideways (U) on k", KqlSyntaxError, "unknown join kind 'sideways'"),

@@ -16,7 +16,7 @@ from sqlglot import exp
 from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.literals import literal
-from rmmhunt.compiler.naming import inferred_name
+from rmmhunt.compiler.naming import NAME_PRESERVING_FUNCTIONS, inferred_name
 from rmmhunt.compiler.sqltypes import sql_type
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlTypeError
@@ -209,6 +209,16 @@ def default_name(spec: Aggregate, call: ast.Call) -> str:
     if call.name == "percentile" and isinstance(call.args[1], ast.Literal):
         name += "_" + str(call.args[1].value).replace(".", "_")
     return name
+
+
+def wrapped_aggregate_name(expr: ast.Expr) -> str | None:
+    """The name of an aggregate under name-preserving functions: `tostring(make_set(x))` is set_x, as in
+    Kusto.Language, where tostring takes the name of its first argument (see naming.py)."""
+    while isinstance(expr, ast.Call) and expr.name.lower() in NAME_PRESERVING_FUNCTIONS and expr.args:
+        expr = expr.args[0]
+    if isinstance(expr, ast.Call) and expr.name in AGGREGATES and expr.name != "percentiles":
+        return default_name(AGGREGATES[expr.name], expr)
+    return None
 
 
 def over_no_rows(spec: Aggregate, typed: Typed) -> exp.Expression | None:

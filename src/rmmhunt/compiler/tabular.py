@@ -16,6 +16,7 @@ from rmmhunt.compiler.aggregates import (
     default_name,
     expand_percentiles,
     over_no_rows,
+    wrapped_aggregate_name,
 )
 from rmmhunt.compiler.context import QueryContext, Typed
 from rmmhunt.compiler.literals import literal
@@ -288,7 +289,8 @@ class TabularCompiler:
                     )
                 # an expression over aggregates, such as tostring(make_set(x)) or count() * 2
                 typed = ExprCompiler(self.ctx, relation.columns, allow_aggregates=True).compile(item.expr)
-                name = unique(item.name or self.ctx.namer.next(set(columns)), set(columns))
+                name = item.name or wrapped_aggregate_name(item.expr) or self.ctx.namer.next(set(columns))
+                name = unique(name, set(columns))
                 columns[name] = typed.type
                 items.append(aliased(typed.sql, name))
                 continue
