@@ -413,6 +413,13 @@ CASES: list[Case] = [
         doc("search-operator"),
     ),
     Case(
+        "search-table-column-referenced",
+        "search in ((print a='red'), (print b='red sky')) 'red' | project-reorder $table | summarize count() by $table",
+        ["$table", "count_"],
+        [["union_arg0", 1], ["union_arg1", 1]],
+        doc("search-operator"),
+    ),
+    Case(
         "find-project",
         "find in ((print a='x', k=1), (print k=2, c='y')) where k > 0 project k",
         ["source_", "k"],

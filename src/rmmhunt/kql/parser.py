@@ -149,7 +149,16 @@ class Parser:
             name = self.advance().value
             end = self.advance()
             return str(name), tok.span.to(end.span)
+        if self.at_table_column():
+            self.advance()
+            end = self.advance()
+            return "$table", tok.span.to(end.span)
         raise self.error(f"expected {what} but found {self.describe(tok)}")
+
+    def at_table_column(self) -> bool:
+        """`$table`, the column search and union withsource add (https://learn.microsoft.com/en-us/kusto/query/search-operator)."""
+        after = self.peek()
+        return self.tok.is_op("$") and after.is_word("table") and not after.spaced
 
     def glued_word(self) -> tuple[str, Span]:
         """An operator name that may be hyphenated with no spaces: `mv-expand`, `project-away`."""
@@ -548,7 +557,7 @@ class Parser:
         patterns: list[ast.NamePattern] = []
         while True:
             start = self.tok
-            if start.is_op("["):
+            if start.is_op("[") or self.at_table_column():
                 name, span = self.identifier()
                 patterns.append(ast.NamePattern(name, span))
             else:
@@ -1028,7 +1037,7 @@ class Parser:
             return ast.Star(tok.span)
         if tok.kind is T.IDENT:
             return self.parse_word(tok)
-        if tok.is_op("["):
+        if tok.is_op("[") or self.at_table_column():
             name, span = self.identifier()
             return ast.Name(span, name)
         raise self.error(f"expected an expression but found {self.describe(tok)}")
