@@ -944,6 +944,15 @@ CASES: list[Case] = [
         ],
         fn("unixtime_milliseconds_todatetime"),
     ),
+    # Random: only the documented ranges can be pinned.
+    Case(
+        "rand-ranges",
+        "range i from 1 to 100 step 1 | extend r = rand(), n = rand(3) "
+        "| summarize in_unit = countif(r >= 0 and r < 1), whole = countif(n in (0.0, 1.0, 2.0))",
+        ["in_unit", "whole"],
+        [[100, 100]],
+        fn("rand"),
+    ),
     # ================================================================ conditional
     Case(
         "iff-iif",
@@ -959,6 +968,16 @@ CASES: list[Case] = [
         [[3, [1]]],
         fn("iff"),
         types=["long", "dynamic"],
+    ),
+    # The docs are silent on a dynamic branch beside others; Kusto.Language types iff/iif/case as
+    # CommonNonDynamic: the result has the other branches' type, and the dynamic branch is converted to it.
+    Case(
+        "iff-dynamic-and-string-branches",
+        'print a = iff(true, dynamic("x"), "y"), b = iff(false, dynamic(1), 2), c = case(true, dynamic([1]), "z")',
+        ["a", "b", "c"],
+        [["x", 2, "[1]"]],
+        fn("iff"),
+        types=["string", "long", "string"],
     ),
     Case(
         "case-doc-example",
@@ -1868,6 +1887,7 @@ ISSUE_FUNCTIONS = [
     "parse_ipv4",
     "ipv4_compare",
     "ipv6_compare",
+    "rand",
     "round",
     "abs",
     "log",

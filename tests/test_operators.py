@@ -845,6 +845,29 @@ CORPUS_FORMS: list[Case] = [
         doc("let-statement"),
     ),
     Case(
+        "let-bound-tabular-function-result",
+        f"let F = (n:long) {{ {LEFT} | where v > n }}; let R = F(2); let S = toscalar(R | count); R | extend S",
+        ["k", "v", "S"],
+        [["b", 3, 2], ["c", 4, 2]],
+        doc("let-statement"),
+    ),
+    # Kusto.Language binds toscalar() of a scalar expression to that value.
+    Case(
+        "toscalar-of-a-value",
+        "let a = dynamic([1, 2, 3]); print n = toscalar(array_length(a))",
+        ["n"],
+        [[3]],
+        doc("toscalar-function"),
+    ),
+    Case(
+        "where-on-row-number",
+        "range x from 1 to 5 step 1 | sort by x desc | where row_number() == 2 or prev(x) == 3",
+        ["x"],
+        [[4], [2]],
+        doc("row-number-function"),
+        ordered=True,
+    ),
+    Case(
         "quoted-datetime-literals",
         "print a = datetime('2021-05-04'), b = datetime(\"01/16/2022 10:00:00\"), "
         "c = datetime('Sat, 8 Nov 14 15:05:02 GMT')",

@@ -294,6 +294,15 @@ class ExprCompiler:
             return True
         return isinstance(node, ast.Name) and node.name in self.ctx.relations and node.name not in self.columns
 
+    def names_table(self, node: ast.Expr) -> bool:
+        """Whether an argument denotes a table (a tabular expression, a table or let name, a tabular function)."""
+        from rmmhunt.compiler.tabular import TabularCompiler
+
+        if self.is_table(node):
+            return True
+        is_column = isinstance(node, ast.Name) and node.name in self.columns
+        return not is_column and TabularCompiler(self.ctx).names_relation(node)
+
     def subquery(self, node: ast.Expr) -> tuple[exp.Select, KqlType]:
         """A tabular expression's first column, as a subquery."""
         from rmmhunt.compiler.tabular import TabularCompiler
@@ -358,7 +367,9 @@ class ExprCompiler:
             return compile_aggregate(ExprCompiler(self.ctx, self.columns), node)[1]
         if node.name == "toscalar":
             if len(node.args) != 1:
-                raise self.type_error("toscalar() takes one tabular argument", node.span)
+                raise self.type_error("toscalar() takes one argument", node.span)
+            if not self.names_table(node.args[0]):  # toscalar of a value is that value, as in Kusto.Language
+                return self.compile(node.args[0])
             query, first_type = self.subquery(node.args[0])
             return Typed(exp.Subquery(this=query.limit(1, copy=False)), first_type)
         return functions.call_scalar(self, node)

@@ -69,16 +69,21 @@ class TabularCompiler:
             return ast.TableRef(node.span, node.name)
         if isinstance(node, ast.Call) and node.name == "materialize" and len(node.args) == 1:
             return self.as_tabular(node.args[0])
-        if isinstance(node, ast.Call) and node.name == "_GetWatchlist":
+        if isinstance(node, ast.Call) and (node.name == "_GetWatchlist" or self.calls_tabular_function(node)):
             return ast.TabularCall(node.span, node)
         raise KqlTypeError("expected a table here", node.span, self.ctx.source)
+
+    def calls_tabular_function(self, node: ast.Call) -> bool:
+        """A call to a user-defined function whose body is a table (`let F = (x:string) { T | where ... }`)."""
+        definition = self.ctx.functions.get(node.name)
+        return definition is not None and isinstance(definition.body, ast.Tabular | ast.TabularExpr)
 
     def names_relation(self, node: ast.Expr | ast.Tabular | ast.FunctionDef) -> bool:
         """Whether a let value is tabular: a table expression, or a name/materialize() that denotes one."""
         if isinstance(node, ast.Tabular | ast.TabularExpr):
             return True
         if isinstance(node, ast.Call):
-            return node.name in ("materialize", "_GetWatchlist")
+            return node.name in ("materialize", "_GetWatchlist") or self.calls_tabular_function(node)
         if isinstance(node, ast.Name):
             name = node.name
             return name in self.ctx.relations or (
@@ -220,6 +225,11 @@ class TabularCompiler:
 
     def where(self, op: ast.Where, relation: Relation) -> Relation:
         predicate = ExprCompiler(self.ctx, relation.columns).compile_bool(op.predicate)
+        if predicate.sql.find(exp.Window):  # `serialize | where row_number() == n`: SQL filters windows a level up
+            keep = "__rmmhunt_keep"
+            numbered = Relation(self.wrap(relation, [exp.Star(), aliased(predicate.sql, keep)]), relation.columns)
+            query = self.wrap(numbered, relation.column_items()).where(col(keep), copy=False)
+            return Relation(query, relation.columns, order=relation.order)
         if relation.filterable:
             query = relation.query.copy().where(predicate.sql, copy=False)
             return Relation(query, relation.columns, filterable=True, order=relation.order)

@@ -3,7 +3,9 @@
 References: https://learn.microsoft.com/en-us/kusto/query/<name>-function and
 https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/null-values. The branches of a
 conditional must share one type; `int` and `long` count as one (the result is long), and a
-`dynamic` branch makes the result dynamic.
+`dynamic` branch makes the result dynamic, except in iff/iif and case, whose result is the type of
+their other branches (the dynamic ones converted to it): their ReturnTypeKind is CommonNonDynamic in
+Microsoft's Kusto.Language (https://github.com/microsoft/Kusto-Query-Language, Functions.cs).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from rmmhunt.compiler import dynamic
 from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.functions.convert import condition_of, json_of, string_of
@@ -26,8 +29,10 @@ if TYPE_CHECKING:
     from rmmhunt.compiler.scalar import ExprCompiler
 
 
-def common_type(types: list[KqlType]) -> KqlType | None:
+def common_type(types: list[KqlType], ignore_dynamic: bool = False) -> KqlType | None:
     """The one type a list of branches shares, or None when they do not agree."""
+    if ignore_dynamic and any(t is not KqlType.DYNAMIC for t in types):
+        types = [t for t in types if t is not KqlType.DYNAMIC]
     distinct = set(types)
     if len(distinct) == 1:
         return types[0]
@@ -41,10 +46,10 @@ def common_type(types: list[KqlType]) -> KqlType | None:
 
 
 def unify(
-    compiler: ExprCompiler, node: ast.Call, branches: list[Typed], what: str
+    compiler: ExprCompiler, node: ast.Call, branches: list[Typed], what: str, ignore_dynamic: bool = False
 ) -> tuple[KqlType, list[exp.Expression]]:
     """The branches' common type and each branch's SQL in it; a type error when they differ."""
-    target = common_type([b.type for b in branches])
+    target = common_type([b.type for b in branches], ignore_dynamic)
     if target is None:
         spelled = ", ".join(sorted({b.type.value for b in branches}))
         raise KqlTypeError(f"{node.name}() {what} must all be one type, not {spelled}", node.span, compiler.ctx.source)
@@ -56,6 +61,8 @@ def unify(
             out.append(json_of(compiler, branch))
         elif target is KqlType.STRING:
             out.append(string_of(compiler, branch))
+        elif branch.type is KqlType.DYNAMIC:
+            out.append(dynamic.coerce(branch, target).sql)
         else:
             out.append(sql.cast(branch.sql, target))
     return target, out
@@ -74,7 +81,7 @@ def _iff(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
         and common_type([args[1].type, args[2].type]) == args[1].type == args[2].type
     ):
         return args[1] if args[0].value else args[2]
-    target, (then, otherwise) = unify(compiler, node, args[1:], "branches")
+    target, (then, otherwise) = unify(compiler, node, args[1:], "branches", ignore_dynamic=True)
     return Typed(exp.If(this=condition, true=then, false=otherwise), target)
 
 
@@ -91,7 +98,7 @@ def _case(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
             compiler.ctx.source,
         )
     predicates = [condition_of(compiler, node, i, args[i]) for i in range(0, len(args) - 1, 2)]
-    target, values = unify(compiler, node, [*args[1::2], args[-1]], "values")
+    target, values = unify(compiler, node, [*args[1::2], args[-1]], "values", ignore_dynamic=True)
     whens = list(zip(predicates, values[:-1], strict=True))
     return Typed(sql.case(*whens, default=values[-1]), target)
 

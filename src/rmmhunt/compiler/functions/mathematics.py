@@ -1,4 +1,4 @@
-"""Math functions: round, abs, log, pow, sqrt, exp.
+"""Math functions: round, abs, log, pow, sqrt, exp, rand.
 
 References: https://learn.microsoft.com/en-us/kusto/query/<name>-function. `log` and `sqrt` of a
 negative number are null (SQL would give NaN).
@@ -102,3 +102,15 @@ def _pow(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     base = _real(compiler, node, 0, args[0])
     exponent = _real(compiler, node, 1, args[1])
     return Typed(exp.Pow(this=base, expression=exponent), KqlType.REAL)
+
+
+@function("rand", args=(0, 1))
+def _rand(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """A real uniform in [0.0, 1.0), or, given N, one of the whole numbers 0.0 .. N - 1 (as a real).
+
+    https://learn.microsoft.com/en-us/kusto/query/rand-function
+    """
+    draw: exp.Expression = exp.Rand()
+    if args:
+        draw = exp.Floor(this=sql.mul(draw, _real(compiler, node, 0, args[0])))
+    return Typed(draw, KqlType.REAL)
