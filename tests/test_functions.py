@@ -944,6 +944,16 @@ CASES: list[Case] = [
         ],
         fn("unixtime_milliseconds_todatetime"),
     ),
+    # No workspace table has the IngestionTime policy, so every record's ingestion time is null; unnamed,
+    # the column is $IngestionTime (Kusto.Language's ResultNamePrefix for the function).
+    Case(
+        "ingestion-time-without-the-policy",
+        'datatable(a:string)["x"] | extend t = ingestion_time(), ingestion_time()',
+        ["a", "t", "$IngestionTime"],
+        [["x", None, None]],
+        fn("ingestion_time"),
+        types=["string", "datetime", "datetime"],
+    ),
     # Random: only the documented ranges can be pinned.
     Case(
         "rand-ranges",
@@ -1887,6 +1897,7 @@ ISSUE_FUNCTIONS = [
     "parse_ipv4",
     "ipv4_compare",
     "ipv6_compare",
+    "ingestion_time",
     "rand",
     "round",
     "abs",

@@ -34,6 +34,8 @@ def inferred_name(expr: ast.Expr) -> str | None:
         key = expr.index.value
         if isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)):
             return _path(expr.obj, str(key))
+    if isinstance(expr, ast.Call) and expr.name == "ingestion_time":
+        return "$IngestionTime"
     if isinstance(expr, ast.Call) and expr.name.lower() in NAME_PRESERVING_FUNCTIONS and expr.args:
         return inferred_name(expr.args[0])
     return None

@@ -88,6 +88,14 @@ def _now(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     return _offset_now(compiler, node, args[0], +1)
 
 
+@function("ingestion_time", args=0)
+def _ingestion_time(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Null: a workspace keeps no per-record ingestion time, which is Kusto's case of a table without the
+    IngestionTime policy (https://learn.microsoft.com/en-us/kusto/query/ingestion-time-function,
+    https://learn.microsoft.com/en-us/kusto/management/ingestion-time-policy)."""
+    return literal(None, KqlType.DATETIME)
+
+
 @function("ago", args=1)
 def _ago(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """https://learn.microsoft.com/en-us/kusto/query/ago-function"""
