@@ -876,6 +876,32 @@ CORPUS_FORMS: list[Case] = [
         doc("scalar-data-types/datetime"),
     ),
 ]
+PARTITIONED = 'datatable(k:string, t:long, v:string)["a", 1, "x", "a", 3, "y", "b", 2, "z"]'
+# "The operator runs a subquery on each subtable, and produces a single output table that is the union of
+# the results of all subqueries"; hints choose how the work is spread, not the rows.
+PARTITION_CASES: list[Case] = [
+    Case(
+        "partition-top-per-key",
+        f"{PARTITIONED} | partition hint.strategy=native by k (top 1 by t desc)",
+        ["k", "t", "v"],
+        [["a", 3, "y"], ["b", 2, "z"]],
+        doc("partition-operator"),
+    ),
+    Case(
+        "partition-summarize-per-key",
+        f"{PARTITIONED} | partition by k (summarize c = count(), m = max(t) | extend d = c * 2)",
+        ["c", "m", "d"],
+        [[2, 3, 4], [1, 2, 2]],
+        doc("partition-operator"),
+    ),
+    Case(
+        "partition-row-by-row-operators",
+        f"{PARTITIONED} | partition by k (where t > 1 | project v)",
+        ["v"],
+        [["y"], ["z"]],
+        doc("partition-operator"),
+    ),
+]
 # Names Kusto derives for unnamed columns. The pages say only "a name derived from the expression"; the
 # derivation is that of Microsoft's parser Kusto.Language (Binder_Projection.cs, GetExpressionResultName).
 NAMING_CASES: list[Case] = [
@@ -901,7 +927,7 @@ NAMING_CASES: list[Case] = [
         doc("summarize-operator"),
     ),
 ]
-CASES += AGGREGATE_CASES + SERIES_CASES + CORPUS_FORMS + NAMING_CASES
+CASES += AGGREGATE_CASES + SERIES_CASES + CORPUS_FORMS + NAMING_CASES + PARTITION_CASES
 
 ERRORS = [
     ("T | join kind=sideways (U) on k", KqlSyntaxError, "unknown join kind 'sideways'"),
@@ -919,6 +945,9 @@ ERRORS = [
     ("print x=1 | summarize percentile(x, x)", KqlTypeError, "percentile must be a constant"),
     ("print x=1 | make-series count() on x step toscalar(print 1)", KqlTypeError, "step must be a constant"),
     ("print x='a' | make-series count() on x step 1", KqlTypeError, "needs a datetime axis"),
+    ("print k='a' | partition by k { T | take 1 }", KqlNotSupported, "partition with a { subquery }"),
+    ("print k='a' | partition by nope (take 1)", KqlNameError, "column 'nope'"),
+    ("print k='a' | partition by k (join (print k='a') on k)", KqlNotSupported, "join inside partition"),
     ("print s='a' | where s has_any ((print n=1))", KqlTypeError, "has_any needs a table of strings, not of long"),
 ]
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from rmmhunt.compiler import evaluate, joins, mv_apply, reshape, search, series, top_nested
+from rmmhunt.compiler import evaluate, joins, mv_apply, partition, reshape, search, series, top_nested
 from rmmhunt.compiler.aggregates import (
     AGGREGATE_FORMS,
     AGGREGATES,
@@ -441,6 +441,7 @@ joins.register(OPERATORS, _SOURCES)
 reshape.register(OPERATORS)
 OPERATORS[ast.MakeSeries] = series.make_series
 OPERATORS[ast.MvApply] = mv_apply.mv_apply
+OPERATORS[ast.Partition] = partition.partition
 OPERATORS[ast.Evaluate] = evaluate.evaluate
 OPERATORS[ast.TopNested] = top_nested.top_nested
 OPERATORS[ast.SearchOp] = search.search_operator

@@ -358,6 +358,15 @@ class MvApply(Operator):
 
 
 @dataclass(frozen=True, slots=True)
+class Partition(Operator):
+    """`partition [hint.x=y] by Column (subquery)`: `subquery` runs on the rows of each value of Column."""
+
+    column: str
+    column_span: Span
+    subquery: tuple[Operator, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ParseCapture:
     name: str
     type: KqlType

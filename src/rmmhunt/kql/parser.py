@@ -78,7 +78,6 @@ KNOWN_UNSUPPORTED_OPERATORS = frozenset(
         "make-graph",
         "facet",
         "fork",
-        "partition",
         "scan",
         "externaldata",
         "reduce",
@@ -654,14 +653,30 @@ class Parser:
         items = self.expand_items()
         limit = self.parse_expr() if self.accept_word("limit") else None
         self.expect_word("on")
+        subquery = self.piped_subquery()
+        index = options.get("with_itemindex", (None, span))[0]
+        return ast.MvApply(span.to(self._end()), items, index, limit, subquery)
+
+    def op_partition(self, span: Span) -> ast.Operator:
+        """`partition [hint.strategy=...] by Column (subquery)`; the `{ subquery with its own source }` form
+        is not supported. https://learn.microsoft.com/en-us/kusto/query/partition-operator"""
+        self.options()  # hints only: how Kusto spreads the work
+        self.expect_word("by")
+        column, column_span = self.identifier("the partition column")
+        if self.tok.is_op("{"):
+            raise KqlNotSupported("partition with a { subquery } that names its own source", self.tok.span, self.source)
+        subquery = self.piped_subquery()
+        return ast.Partition(span.to(self._end()), column, column_span, subquery)
+
+    def piped_subquery(self) -> tuple[ast.Operator, ...]:
+        """`( [|] op | op ... )`: operators applied to an input the enclosing operator supplies."""
         self.expect_op("(")
         self.accept_op("|")
         subquery = [self.parse_operator()]
         while self.accept_op("|"):
             subquery.append(self.parse_operator())
         self.expect_op(")")
-        index = options.get("with_itemindex", (None, span))[0]
-        return ast.MvApply(span.to(self._end()), items, index, limit, tuple(subquery))
+        return tuple(subquery)
 
     def expand_items(self) -> tuple[ast.MvExpandItem, ...]:
         """`[Name =] ArrayExpression [to typeof(Type)], ...` of mv-expand and mv-apply."""
@@ -812,6 +827,7 @@ class Parser:
         "mv-expand": op_mv_expand,
         "mvexpand": op_mv_expand,
         "mv-apply": op_mv_apply,
+        "partition": op_partition,
         "mvapply": op_mv_apply,
         "parse": op_parse,
         "parse-where": op_parse_where,
