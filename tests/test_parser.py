@@ -331,7 +331,7 @@ def test_hyphenated_operator_not_supported(name: str) -> None:
     assert error.render().startswith(f"query:2:3: not supported: {name}")
 
 
-@pytest.mark.parametrize("name", ["facet", "fork", "partition", "scan", "reduce"])
+@pytest.mark.parametrize("name", ["facet", "fork", "scan", "reduce"])
 def test_unsupported_plain_operators(name: str) -> None:
     with pytest.raises(KqlNotSupported) as info:
         parse(f"T | {name} x")
