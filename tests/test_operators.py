@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rmmhunt import Workspace
 from rmmhunt.kql.errors import KqlError, KqlNameError, KqlNotSupported, KqlSyntaxError, KqlTypeError
 from rmmhunt.output import rows
+from rmmhunt.store import WorkspaceStore
 
 from .kql_cases import NOW, Case, doc, normalize
 
@@ -946,6 +949,7 @@ ERRORS = [
     ("print x=1 | make-series count() on x step toscalar(print 1)", KqlTypeError, "step must be a constant"),
     ("print x='a' | make-series count() on x step 1", KqlTypeError, "needs a datetime axis"),
     ("print k='a' | partition by k { T | take 1 }", KqlNotSupported, "partition with a { subquery }"),
+    ("search NoSuchColumn == 1", KqlNameError, "'NoSuchColumn'"),
     ("print k='a' | partition by nope (take 1)", KqlNameError, "column 'nope'"),
     ("print k='a' | partition by k (join (print k='a') on k)", KqlNotSupported, "join inside partition"),
     ("print s='a' | where s has_any ((print n=1))", KqlTypeError, "has_any needs a table of strings, not of long"),
@@ -964,6 +968,18 @@ def test_operator(ws: Workspace, case: Case) -> None:
     if case.types is not None:
         assert [f.metadata[b"kql_type"].decode() for f in table.schema] == case.types
     assert normalize(rows(table), case) == normalize(case.rows, case), case.url
+
+
+def test_search_every_table_is_search_in_the_stored_tables(demo_path: Path, demo_ws: Workspace) -> None:
+    """`search` without `in` searches every table (https://learn.microsoft.com/en-us/kusto/query/search-operator):
+    what it finds is what naming the tables that hold rows finds."""
+    stored = ", ".join(WorkspaceStore(demo_path).stored_tables())
+    term = "'powershell' and Timestamp > ago(3d)"
+    everywhere = demo_ws.query(f"search {term} | summarize n = count() by $table", now=NOW)
+    named = demo_ws.query(f"search in ({stored}) {term} | summarize n = count() by $table", now=NOW)
+    assert sorted(rows(everywhere)) == sorted(rows(named))
+    assert rows(everywhere)
+    assert demo_ws.query("search 'powershell' | getschema", now=NOW).column("ColumnName")[0].as_py() == "$table"
 
 
 @pytest.mark.parametrize(("kql", "error", "message"), ERRORS, ids=[e[2] or e[0] for e in ERRORS])

@@ -138,18 +138,27 @@ def _legs(compiler: TabularCompiler, union: ast.Union, piped: Relation | None) -
     return legs
 
 
+def outer_columns(legs: list[Relation]) -> tuple[dict[str, KqlType], set[str]]:
+    """The columns of an outer union, in order of appearance, and the names that differ in type between legs:
+    each of those becomes one column per type, named X_long, X_string (https://learn.microsoft.com/en-us/kusto/query/union-operator)."""
+    types: dict[str, set[KqlType]] = {}
+    for relation in legs:
+        for name, kql_type in relation.columns.items():
+            types.setdefault(name, set()).add(kql_type)
+    conflicting = {name for name, found in types.items() if len(found) > 1}
+    columns: dict[str, KqlType] = {}
+    for relation in legs:
+        for name, kql_type in relation.columns.items():
+            columns.setdefault(f"{name}_{kql_type.value}" if name in conflicting else name, kql_type)
+    return columns, conflicting
+
+
 def union(compiler: TabularCompiler, node: ast.Union, piped: Relation | None = None) -> Relation:
     """UNION ALL of every leg, each projected onto the combined columns (null where a leg lacks one)."""
     legs = _legs(compiler, node, piped)
     if not legs:
         raise KqlTypeError("union matched no tables", node.span, compiler.ctx.source)
-    columns: dict[str, KqlType] = {}
-    types: dict[str, set[KqlType]] = {}
-    for _, relation in legs:
-        for name, kql_type in relation.columns.items():
-            types.setdefault(name, set()).add(kql_type)
-    # A column of different types in different legs becomes one column per type, named X_long, X_string.
-    conflicting = {name for name, found in types.items() if len(found) > 1}
+    columns, conflicting = outer_columns([relation for _, relation in legs])
     if node.kind == "inner":
         shared = set.intersection(*(set(r.columns) for _, r in legs))
         if conflicting & shared:
@@ -157,10 +166,6 @@ def union(compiler: TabularCompiler, node: ast.Union, piped: Relation | None = N
             message = f"union kind=inner: column {name!r} has a different type in different tables"
             raise KqlTypeError(message, node.span, compiler.ctx.source)
         columns = {n: t for n, t in legs[0][1].columns.items() if n in shared}
-    else:
-        for _, relation in legs:
-            for name, kql_type in relation.columns.items():
-                columns.setdefault(f"{name}_{kql_type.value}" if name in conflicting else name, kql_type)
     if node.withsource:
         columns = {node.withsource: KqlType.STRING, **columns}
     selects: list[exp.Select] = []

@@ -1,9 +1,11 @@
 """search and find: a predicate over several tables at once.
 
-`search in (T1, ...) Predicate` is the union of the tables with a `$table` column (every table, Kusto's reading of
-`search` without `in`, is not supported: too wide a union to run in reasonable time),
+`search in (T1, ...) Predicate` is the union of the tables with a `$table` column,
 filtered by the predicate, where a bare string term matches any string column: "x" as `has`, "x*" as `hasprefix`,
-"*x" as `hassuffix`, "*x*" as `contains` (`_cs` with kind=case_sensitive).
+"*x" as `hassuffix`, "*x*" as `contains` (`_cs` with kind=case_sensitive). `search` without `in` searches every
+table of the workspace: each table is filtered on its own columns first and the results are put together by
+column name (UNION ALL BY NAME), since padding some 65 tables to the 800 columns of all of them makes megabytes
+of SQL. A table that lacks a column the predicate names has no matching row (the predicate cannot hold on it).
 https://learn.microsoft.com/en-us/kusto/query/search-operator
 
 `find in (T1, ...) where Predicate [project a, b]` is the union with a `source_` column, filtered; without
@@ -14,10 +16,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlglot import exp
+
 from rmmhunt.compiler import joins
-from rmmhunt.compiler.relation import Relation
+from rmmhunt.compiler.relation import Relation, col
 from rmmhunt.kql import ast
-from rmmhunt.kql.errors import KqlNotSupported, Span
+from rmmhunt.kql.errors import KqlNameError, Span
 from rmmhunt.kql.types import KqlType
 
 if TYPE_CHECKING:
@@ -29,12 +33,42 @@ SEPARATOR = "\x01"
 
 
 def search(compiler: TabularCompiler, node: ast.Search) -> Relation:
+    op = ast.SearchOp(node.span, node.predicate, node.case_sensitive)
     if not node.tables:
-        # Every table of the catalog is a union of some 60 tables and 800 columns: minutes, not seconds.
-        construct = "search over every table; name them: search in (DeviceProcessEvents, ...)"
-        raise KqlNotSupported(construct, node.span, compiler.ctx.source)
+        return _search_every_table(compiler, op)
     relation = joins.union(compiler, ast.Union(node.span, node.tables, "outer", "$table"))
-    return search_operator(compiler, ast.SearchOp(node.span, node.predicate, node.case_sensitive), relation)
+    return search_operator(compiler, op, relation)
+
+
+def _search_every_table(compiler: TabularCompiler, op: ast.SearchOp) -> Relation:
+    legs: list[tuple[str, Relation]] = []
+    missing: list[KqlNameError] = []
+    for name in compiler.ctx.tables.table_names():
+        table = compiler.compile(ast.TableRef(op.span, name))
+        try:
+            legs.append((name, search_operator(compiler, op, table)))
+        except KqlNameError as error:  # the predicate names a column this table lacks
+            missing.append(error)
+            nothing = ast.Where(op.span, ast.Literal(op.span, False, KqlType.BOOL))
+            legs.append((name, compiler.where(nothing, table)))
+    if len(missing) == len(legs):  # a name no table has is a mistake, not a search with no result
+        raise missing[0]
+    columns, conflicting = joins.outer_columns([leg for _, leg in legs])
+    selects = []
+    for name, leg in legs:
+        items: list[exp.Expression] = [exp.alias_(exp.Literal.string(name), "$table", quoted=True)]
+        for column, kql_type in leg.columns.items():
+            renamed = f"{column}_{kql_type.value}" if column in conflicting else column
+            items.append(exp.alias_(col(column), renamed, quoted=True) if renamed != column else col(column))
+        selects.append(leg.select_from(compiler.ctx.next_alias(), items))
+    combined: exp.Expression = selects[0]
+    for select in selects[1:]:
+        combined = exp.Union(this=combined, expression=select, distinct=False, by_name=True)
+    columns = {"$table": KqlType.STRING, **columns}
+    query = exp.Select(expressions=[col(n) for n in columns]).from_(
+        combined.subquery(compiler.ctx.next_alias(), copy=False), copy=False
+    )
+    return Relation(query, columns)
 
 
 def search_operator(compiler: TabularCompiler, op: ast.SearchOp, relation: Relation) -> Relation:

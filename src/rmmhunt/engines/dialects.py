@@ -40,8 +40,8 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | str_split(s, sep) (exp.Split)        | split(s, Java-quoted sep); an empty sep splits characters        |
 | TRY(decode(bytes))                   | the bytes as text when valid UTF-8, else null                    |
 
-What Spark cannot say yet (SPARK_UNMAPPED: bags, non-ISO datetime text) fails here with DialectError,
-naming it, before Spark sees the query.
+What Spark cannot say yet (SPARK_UNMAPPED: bags, non-ISO datetime text; UNION ALL BY NAME, which `search`
+over every table uses) fails here with DialectError, naming it, before Spark sees the query.
 """
 
 from __future__ import annotations
@@ -496,6 +496,12 @@ def _spark_anonymous(node: exp.Anonymous) -> exp.Expression:
     return rewrite(list(node.expressions)) if rewrite else node
 
 
+def _spark_union(node: exp.Union) -> exp.Expression:
+    if node.args.get("by_name"):
+        raise DialectError("spark: not supported yet: search over every table (DuckDB's UNION ALL BY NAME)")
+    return node
+
+
 def _spark_try(node: exp.Try) -> exp.Expression:
     inner = node.this
     if isinstance(inner, exp.Decode):
@@ -556,6 +562,7 @@ SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.ArraySize: lambda node: _spark_len([node.this]),
     exp.Split: _spark_split,
     exp.Try: _spark_try,
+    exp.Union: _spark_union,
     exp.JSONType: lambda node: _spark_json_type([node.this]),
     exp.JSONExtract: lambda node: _spark_json_extract([node.this, node.expression]),  # get_json_object unquotes
     exp.UnixToTime: lambda node: exp.cast(node, exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ)),
