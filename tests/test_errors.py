@@ -343,6 +343,15 @@ BAD: list[Bad] = [
         "summarize needs an aggregate function",
         doc("summarize-operator"),
     ),
+    Bad(
+        "search-every-table-names-no-such-column",
+        "search NoSuchColumn == 1",
+        KqlNameError,
+        1,
+        8,
+        "column or name 'NoSuchColumn'",
+        doc("search-operator"),
+    ),
     # ------------------------------------------------------------ not supported
     Bad(
         "evaluate",
@@ -352,15 +361,6 @@ BAD: list[Bad] = [
         38,
         "evaluate autocluster()",
         doc("evaluate-operator"),
-    ),
-    Bad(
-        "search-every-table",
-        "search 'x'",
-        KqlNotSupported,
-        1,
-        1,
-        "search over every table; name them",
-        doc("search-operator"),
     ),
     Bad(
         "bag-unpack-column-clash",
