@@ -89,24 +89,14 @@ def assert_same(actual: pa.Table, expected: pa.Table) -> None:
 
 # Conformance cases where Spark does not yet give DuckDB's rows: each is a bug of the Spark dialect mapping
 # (engines/dialects.py) to fix, not an accepted difference. Strict: a fixed one fails until removed here.
-_ORDERLESS_WINDOW = "row_number() over a window with no ORDER BY, which Spark refuses"
 _JSON_OF_TEXT = "to_json() of a dynamic value Spark holds as JSON text"
 _DYNAMIC_ROWS = "dynamic arrays or bags: Spark gives other rows or refuses the SQL (not investigated yet)"
 _SUBQUERY_IN_LAMBDA = "has_any/has_all over a table: Spark refuses a subquery inside a higher-order function"
 _CAST_TO_ARRAY = "a dynamic array Spark holds as JSON text is cast to ARRAY, which Spark refuses"
 SPARK_DIFFERENCES = {
-    "operators-join-innerunique-default": _ORDERLESS_WINDOW,
-    "operators-serialize-with-row-number": _ORDERLESS_WINDOW,
-    "operators-prev-offset-default": "lag() with a window frame, which Spark refuses",
     "operators-in-array-column": _JSON_OF_TEXT,
     "operators-in-runtime-array": _JSON_OF_TEXT,
-    "operators-mv-apply-itemindex-where-take": _ORDERLESS_WINDOW,
-    "operators-mv-apply-limit": _ORDERLESS_WINDOW,
-    "operators-mv-apply-make-list-keeps-duplicate-rows-apart": _ORDERLESS_WINDOW,
-    "operators-mv-apply-sort-then-take": _ORDERLESS_WINDOW,
-    "operators-mv-apply-summarize-per-row": _ORDERLESS_WINDOW,
-    "operators-mv-apply-top-per-row": _ORDERLESS_WINDOW,
-    "operators-mv-apply-two-arrays-and-project": _ORDERLESS_WINDOW,
+    "operators-mv-apply-make-list-keeps-duplicate-rows-apart": _DYNAMIC_ROWS,
     "functions-array-concat-doc-example": _DYNAMIC_ROWS,
     "functions-array-slice-doc-examples": _DYNAMIC_ROWS,
     "functions-bag-pack-columns-doc-example": _DYNAMIC_ROWS,

@@ -39,6 +39,8 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | array_length(list) (exp.ArraySize)   | array_size(list): size() would give -1 for null                  |
 | str_split(s, sep) (exp.Split)        | split(s, Java-quoted sep); an empty sep splits characters        |
 | TRY(decode(bytes))                   | the bytes as text when valid UTF-8, else null                    |
+| row_number() OVER (no order)         | ... OVER (ORDER BY monotonically_increasing_id()): rows as they come |
+| lag(v, CAST(n AS BIGINT)) OVER ...   | lag(v, CAST(n AS INT)): Spark takes an INT offset only           |
 
 What Spark cannot say yet (SPARK_UNMAPPED: bags, non-ISO datetime text; UNION ALL BY NAME, which `search`
 over every table uses) fails here with DialectError, naming it, before Spark sees the query.
@@ -260,6 +262,24 @@ def _spark_regex_rewrite(node: exp.RegexpReplace) -> exp.RegexpReplace:
                 this=rewrite, expression=exp.Literal.string(pattern), replacement=exp.Literal.string(replacement)
             )
         node.set("replacement", rewrite)
+    return node
+
+
+# Window functions Spark computes only over an ordered window.
+_ORDERED_WINDOW_FUNCTIONS = (exp.RowNumber, exp.Lag, exp.Lead)
+
+
+def _spark_window(node: exp.Window) -> exp.Window:
+    """row_number(), lag() and lead() over a window with no order, where Kusto's order is the rows' own:
+    Spark needs an order, and monotonically_increasing_id() is the rows' order as they come. The offset
+    of lag() and lead() must be a constant INT."""
+    function = node.this
+    if not isinstance(function, _ORDERED_WINDOW_FUNCTIONS):
+        return node
+    if isinstance(function, (exp.Lag, exp.Lead)) and function.args.get("offset") is not None:
+        function.set("offset", exp.cast(function.args["offset"], exp.DataType.Type.INT))
+    if not node.args.get("order"):
+        node.set("order", exp.Order(expressions=[exp.Ordered(this=call("monotonically_increasing_id"))]))
     return node
 
 
@@ -557,6 +577,7 @@ SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.TimeToStr: _spark_time_to_str,
     exp.Bracket: _spark_bracket,
     exp.Lambda: _spark_index_lambda,
+    exp.Window: _spark_window,
     exp.ArraySlice: lambda node: _spark_list_slice([node.this, node.args["start"], node.args["end"]]),
     exp.GenerateSeries: _spark_series_node,
     exp.ArraySize: lambda node: _spark_len([node.this]),
