@@ -89,36 +89,23 @@ def assert_same(actual: pa.Table, expected: pa.Table) -> None:
 
 # Conformance cases where Spark does not yet give DuckDB's rows: each is a bug of the Spark dialect mapping
 # (engines/dialects.py) to fix, not an accepted difference. Strict: a fixed one fails until removed here.
-_JSON_OF_TEXT = "to_json() of a dynamic value Spark holds as JSON text"
 _DYNAMIC_ROWS = "dynamic arrays or bags: Spark gives other rows or refuses the SQL (not investigated yet)"
 _SUBQUERY_IN_LAMBDA = "has_any/has_all over a table: Spark refuses a subquery inside a higher-order function"
-_CAST_TO_ARRAY = "a dynamic array Spark holds as JSON text is cast to ARRAY, which Spark refuses"
 SPARK_DIFFERENCES = {
-    "operators-in-array-column": _JSON_OF_TEXT,
-    "operators-in-runtime-array": _JSON_OF_TEXT,
     "operators-mv-apply-make-list-keeps-duplicate-rows-apart": _DYNAMIC_ROWS,
     "functions-array-concat-doc-example": _DYNAMIC_ROWS,
     "functions-array-slice-doc-examples": _DYNAMIC_ROWS,
-    "functions-bag-pack-columns-doc-example": _DYNAMIC_ROWS,
-    "functions-bag-pack-columns-function": _DYNAMIC_ROWS,
-    "functions-pack-alias-and-datetime-values": _DYNAMIC_ROWS,
-    "functions-pack-all-doc-example": _DYNAMIC_ROWS,
-    "functions-pack-array-doc-examples": _DYNAMIC_ROWS,
-    "functions-pack-array-mixed-types-doc-example": _DYNAMIC_ROWS,
     "functions-parse-url-doc-example": _DYNAMIC_ROWS,
     "functions-parse-url-parts-and-invalid": _DYNAMIC_ROWS,
     "functions-set-functions-doc-examples": _DYNAMIC_ROWS,
     "functions-set-union-one-array-doc-example": _DYNAMIC_ROWS,
     "functions-zip-columns": _DYNAMIC_ROWS,
     "functions-zip-make-list-doc-example": _DYNAMIC_ROWS,
-    "operators-find-default-columns-and-pack": _DYNAMIC_ROWS,
     "operators-mv-expand-two-columns-zip": _DYNAMIC_ROWS,
     "operators-has-any-tabular-let": _SUBQUERY_IN_LAMBDA,
     "operators-has-all-tabular-let": _SUBQUERY_IN_LAMBDA,
     "operators-has-any-subquery-array-column": _SUBQUERY_IN_LAMBDA,
     "operators-has-any-all-empty-table": _SUBQUERY_IN_LAMBDA,
-    "functions-make-string-doc-examples": _CAST_TO_ARRAY,
-    "functions-base64-decode-toarray-doc-example": _CAST_TO_ARRAY,
 }
 
 

@@ -41,6 +41,8 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | TRY(decode(bytes))                   | the bytes as text when valid UTF-8, else null                    |
 | row_number() OVER (no order)         | ... OVER (ORDER BY monotonically_increasing_id()): rows as they come |
 | lag(v, CAST(n AS BIGINT)) OVER ...   | lag(v, CAST(n AS INT)): Spark takes an INT offset only           |
+| json_array(j, ...), json_object(...) | the JSON texts joined: '[' j, ... ']', '{' "key":j, ... '}'      |
+| CAST(json AS T[])                    | CAST(VARIANT AS ARRAY<T>): the elements converted as in DuckDB   |
 
 What Spark cannot say yet (SPARK_UNMAPPED: bags, non-ISO datetime text; UNION ALL BY NAME, which `search`
 over every table uses) fails here with DialectError, naming it, before Spark sees the query.
@@ -49,6 +51,7 @@ over every table uses) fails here with DialectError, naming it, before Spark see
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -470,6 +473,44 @@ def _json_text_of_any(value: exp.Expression) -> exp.Expression:
     return exp.If(this=is_text, true=as_text, false=as_json)
 
 
+def _json_member(value: exp.Expression) -> exp.Expression:
+    """A JSON value's text inside an array or object: a SQL null is JSON's null there."""
+    return exp.Coalesce(this=value, expressions=[exp.Literal.string("null")])
+
+
+def _json_joined(opening: str, members: list[exp.Expression], closing: str) -> exp.Expression:
+    joined = exp.ConcatWs(expressions=[exp.Literal.string(","), *members])
+    text = exp.Concat(expressions=[exp.Literal.string(opening), joined, exp.Literal.string(closing)])
+    text.meta[_JSON_TEXT] = True
+    return text
+
+
+def _spark_json_array(node: exp.JSONArray) -> exp.Expression:
+    """json_array(j, ...) of JSON values (the compiler passes JSON only): their texts joined."""
+    return _json_joined("[", [_json_member(value) for value in node.expressions], "]")
+
+
+def _spark_json_object(node: exp.JSONObject) -> exp.Expression:
+    """json_object(key, j, ...) of JSON values: "key":text members joined, in order."""
+    members = []
+    for pair in node.expressions:
+        key = pair.this
+        if isinstance(key, exp.Literal) and key.is_string:
+            key_text: exp.Expression = exp.Literal.string(json.dumps(key.this, ensure_ascii=False))
+        else:
+            key_text = _spark_to_json([key])
+        members.append(exp.Concat(expressions=[key_text, exp.Literal.string(":"), _json_member(pair.expression)]))
+    return _json_joined("{", members, "}")
+
+
+def _spark_cast_json_to_list(node: exp.Cast) -> exp.Expression:
+    """CAST(json AS T[]): the JSON array's elements as T, read through VARIANT (null when not an array)."""
+    variant = _variant(node.this)
+    if isinstance(node, exp.TryCast):
+        return _variant_as(variant, node.to.sql("spark"))
+    return exp.cast(variant, node.to)
+
+
 def _is_json_array_type(to: exp.DataType) -> bool:
     return to.is_type(exp.DataType.Type.ARRAY) and to.expressions[0].is_type(exp.DataType.Type.JSON)
 
@@ -547,6 +588,8 @@ def _spark_cast(node: exp.Cast) -> exp.Expression:
         return _spark_cast_to_json(node)
     if _is_json_array_type(node.to):
         return _spark_cast_to_json_list(node)
+    if node.to.is_type(exp.DataType.Type.ARRAY) and node.this.meta.get(_JSON_TEXT):
+        return _spark_cast_json_to_list(node)
     if node.to.is_type(*exp.DataType.INTEGER_TYPES) and (digits := _hex_digits(node.this)) is not None:
         # DuckDB casts '0x1f' to a number; Spark reads hex text with conv()
         node.set("this", call("conv", digits, exp.Literal.number(16), exp.Literal.number(10)))
@@ -585,6 +628,8 @@ SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.Try: _spark_try,
     exp.Union: _spark_union,
     exp.JSONType: lambda node: _spark_json_type([node.this]),
+    exp.JSONArray: _spark_json_array,
+    exp.JSONObject: _spark_json_object,
     exp.JSONExtract: lambda node: _spark_json_extract([node.this, node.expression]),  # get_json_object unquotes
     exp.UnixToTime: lambda node: exp.cast(node, exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ)),
     exp.Cast: _spark_cast,
