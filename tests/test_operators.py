@@ -729,6 +729,22 @@ SERIES_CASES: list[Case] = [
         [["a", [0, 1, 0, 2, 0], [-1, 1, -1, 7, -1], HOURS], ["b", [0, 0, 1, 0, 0], [-1, -1, 7, -1, -1], HOURS]],
         doc("make-series-operator"),
     ),
+    # from/to are values for the whole query; computed ones (not constants) give the same axis.
+    Case(
+        "make-series-computed-bounds",
+        f"{SERIES_EVENTS} | make-series c=count() on T from startofday(datetime(2024-01-01 05:00)) "
+        "to startofday(datetime(2024-01-01)) + 4h + 30m step 1h",
+        ["c", "T"],
+        [[[0, 1, 1, 2, 0], HOURS]],
+        doc("make-series-operator"),
+    ),
+    Case(
+        "make-series-computed-numeric-bounds",
+        "range x from 1 to 10 step 1 | make-series sum(x) on x from toint(0.0) to toint(11.0) step 5",
+        ["sum_x", "x"],
+        [[[10, 35, 10], [0, 5, 10]]],
+        doc("make-series-operator"),
+    ),
     Case(
         "make-series-bounds-from-data",
         f"{SERIES_EVENTS} | make-series count() on T step 1h by d",

@@ -17,6 +17,7 @@ from rmmhunt.compiler.literals import interval, literal
 from rmmhunt.compiler.naming import inferred_name, unique
 from rmmhunt.compiler.relation import Relation, col, ident
 from rmmhunt.compiler.scalar import ExprCompiler
+from rmmhunt.compiler.sqltypes import sql_type
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlTypeError
 from rmmhunt.kql.types import KqlType
@@ -36,12 +37,16 @@ def _qualified(name: str, table: str) -> exp.Column:
 
 
 def _constant(compiler: TabularCompiler, node: ast.Expr | None, what: str) -> Typed | None:
-    if node is None:
-        return None
-    typed = ExprCompiler(compiler.ctx, {}).compile(node)
-    if not typed.is_constant or typed.value is None:
+    typed = _bound(compiler, node)
+    if node is not None and typed is not None and (not typed.is_constant or typed.value is None):
         raise KqlTypeError(f"make-series {what} must be a constant", node.span, compiler.ctx.source)
     return typed
+
+
+def _bound(compiler: TabularCompiler, node: ast.Expr | None) -> Typed | None:
+    """`from` or `to`: one value for the whole query (it cannot read the rows), computed at run time when it is
+    not a constant, as `startofday(ago(14d))` is not."""
+    return None if node is None else ExprCompiler(compiler.ctx, {}).compile(node)
 
 
 def _bin(axis: Typed, step: Typed, start: Typed | None) -> exp.Expression:
@@ -60,7 +65,7 @@ def make_series(compiler: TabularCompiler, op: ast.MakeSeries, relation: Relatio
     scalar = ExprCompiler(ctx, relation.columns)
     axis = scalar.compile(op.axis)
     step = _constant(compiler, op.step, "step")
-    start, end = _constant(compiler, op.start, "start ('from')"), _constant(compiler, op.end, "end ('to')")
+    start, end = _bound(compiler, op.start), _bound(compiler, op.end)
     assert step is not None
     expected_step = KqlType.TIMESPAN if axis.type is KqlType.DATETIME else None
     if (expected_step and step.type is not expected_step) or (not expected_step and not axis.type.is_numeric):
@@ -147,8 +152,20 @@ def make_series(compiler: TabularCompiler, op: ast.MakeSeries, relation: Relatio
 
 
 def _last_bin(start: Typed, end: Typed, step: Typed) -> exp.Expression:
-    """The last bin start below `end` (exclusive): start + (ceil((end - start) / step) - 1) * step."""
-    span, size = end.value - start.value, step.value  # type: ignore[operator]
-    count = math.ceil(span / size)  # type: ignore[operator]
-    last = start.value + (max(count, 1) - 1) * size  # type: ignore[operator]
-    return literal(last, start.type).sql
+    """The last bin start below `end` (exclusive), at least `start`: start + (ceil((end - start) / step) - 1) * step."""
+    if start.is_constant and end.is_constant and start.value is not None and end.value is not None:
+        span, size = end.value - start.value, step.value  # type: ignore[operator]
+        count = math.ceil(span / size)  # type: ignore[operator]
+        last = start.value + (max(count, 1) - 1) * size  # type: ignore[operator]
+        return literal(last, start.type).sql
+    if start.type is KqlType.DATETIME:  # the bin of the last microsecond before `end`
+        before_end = Typed(exp.Sub(this=end.sql.copy(), expression=interval(timedelta(microseconds=1))), end.type)
+        return exp.Greatest(this=start.sql.copy(), expressions=[_bin(before_end, step, start)])
+    steps = exp.Ceil(
+        this=exp.Div(
+            this=exp.paren(exp.Sub(this=end.sql.copy(), expression=start.sql.copy())), expression=step.sql.copy()
+        )
+    )
+    count = exp.Greatest(this=steps, expressions=[exp.Literal.number(1)])
+    offset = exp.Mul(this=exp.paren(exp.Sub(this=count, expression=exp.Literal.number(1))), expression=step.sql.copy())
+    return exp.cast(exp.Add(this=start.sql.copy(), expression=offset), sql_type(start.type))
