@@ -1635,6 +1635,14 @@ class Bad:
 
 BAD: list[Bad] = [
     Bad(
+        "series-decompose-anomalies",
+        "print s = dynamic([1, 2, 3]) | extend a = series_decompose_anomalies(s)",
+        KqlNotSupported,
+        43,
+        "series_decompose_anomalies() (it rests on series_periods_detect",
+        fn("series_periods_detect"),
+    ),
+    Bad(
         "strlen-of-number",
         "print x = strlen(5)",
         KqlTypeError,

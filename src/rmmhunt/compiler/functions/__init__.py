@@ -13,6 +13,7 @@ from rmmhunt.compiler.functions import (
     encoding,
     mathematics,
     network,
+    series_analysis,
     strings,
 )
 from rmmhunt.compiler.functions.dynamic import index_access, lookup, member_access
@@ -34,5 +35,6 @@ __all__ = [
     "mathematics",
     "member_access",
     "network",
+    "series_analysis",
     "strings",
 ]
