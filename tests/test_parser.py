@@ -331,6 +331,14 @@ def test_hyphenated_operator_not_supported(name: str) -> None:
     assert error.render().startswith(f"query:2:3: not supported: {name}")
 
 
+def test_batch_of_tabular_statements_not_supported() -> None:
+    """Kusto runs a batch and returns one result per tabular statement (https://learn.microsoft.com/en-us/kusto/query/batches)."""
+    with pytest.raises(KqlNotSupported) as info:
+        parse("T | take 1;\nlet n = 2;\nU | take n")
+    assert info.value.construct.startswith("a batch of several tabular expression statements")
+    assert info.value.position == (3, 1)
+
+
 @pytest.mark.parametrize("name", ["facet", "fork", "scan", "reduce"])
 def test_unsupported_plain_operators(name: str) -> None:
     with pytest.raises(KqlNotSupported) as info:

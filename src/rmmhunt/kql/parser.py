@@ -179,8 +179,10 @@ class Parser:
             if self.tok.is_word("let"):
                 lets.append(self.parse_let())
                 continue
-            if body is not None:
-                raise self.error("only one tabular expression may follow the let statements")
+            if body is not None:  # https://learn.microsoft.com/en-us/kusto/query/batches
+                second = self.parse_tabular()
+                construct = "a batch of several tabular expression statements, each with its own result"
+                raise KqlNotSupported(construct, second.span, self.source)
             body = self.parse_tabular()
             if not (self.tok.is_op(";") or self.tok.kind is T.EOF):
                 raise self.error(f"unexpected {self.describe(self.tok)} after the end of the query")
