@@ -92,15 +92,8 @@ def assert_same(actual: pa.Table, expected: pa.Table) -> None:
 _DYNAMIC_ROWS = "dynamic arrays or bags: Spark gives other rows or refuses the SQL (not investigated yet)"
 _SUBQUERY_IN_LAMBDA = "has_any/has_all over a table: Spark refuses a subquery inside a higher-order function"
 SPARK_DIFFERENCES = {
-    "operators-mv-apply-make-list-keeps-duplicate-rows-apart": _DYNAMIC_ROWS,
-    "functions-array-concat-doc-example": _DYNAMIC_ROWS,
-    "functions-array-slice-doc-examples": _DYNAMIC_ROWS,
     "functions-parse-url-doc-example": _DYNAMIC_ROWS,
     "functions-parse-url-parts-and-invalid": _DYNAMIC_ROWS,
-    "functions-set-functions-doc-examples": _DYNAMIC_ROWS,
-    "functions-set-union-one-array-doc-example": _DYNAMIC_ROWS,
-    "functions-zip-columns": _DYNAMIC_ROWS,
-    "functions-zip-make-list-doc-example": _DYNAMIC_ROWS,
     "operators-mv-expand-two-columns-zip": _DYNAMIC_ROWS,
     "operators-has-any-tabular-let": _SUBQUERY_IN_LAMBDA,
     "operators-has-all-tabular-let": _SUBQUERY_IN_LAMBDA,

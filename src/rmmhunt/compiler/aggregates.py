@@ -98,8 +98,14 @@ def _limited(array: exp.Expression, args: list[Typed]) -> exp.Expression:
     return exp.cast(array, sql_type(KqlType.DYNAMIC)) if args[0].type is KqlType.DYNAMIC else array
 
 
+def _collected(value: Typed) -> Typed:
+    """A value as a list collects it: a dynamic one as JSON (so a list of them is a list of JSON on every
+    engine, where Spark keeps JSON as text)."""
+    return Typed(sql.as_json(value.sql), value.type) if value.type is KqlType.DYNAMIC else value
+
+
 def _make_set(args: list[Typed], predicate: Typed | None) -> Typed:
-    collected = exp.ArrayUniqueAgg(this=_only_when(args[0], predicate))
+    collected = exp.ArrayUniqueAgg(this=_only_when(_collected(args[0]), predicate))
     return Typed(_limited(collected, args), KqlType.DYNAMIC)
 
 
@@ -107,7 +113,7 @@ def _make_list(args: list[Typed], predicate: Typed | None) -> Typed:
     value = args[0]
     present = exp.Not(this=exp.Is(this=value.sql.copy(), expression=exp.null()))
     condition = present if predicate is None else exp.and_(present, predicate.sql)
-    collected = exp.Filter(this=exp.ArrayAgg(this=value.sql), expression=exp.Where(this=condition))
+    collected = exp.Filter(this=exp.ArrayAgg(this=_collected(value).sql), expression=exp.Where(this=condition))
     return Typed(_limited(collected, args), KqlType.DYNAMIC)
 
 

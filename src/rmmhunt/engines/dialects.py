@@ -60,6 +60,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from rmmhunt.engines.base import EngineError
+from rmmhunt.engines.json_texts import json_depth, mark
 
 Rewrite = Callable[[list[exp.Expression]], exp.Expression]
 DUCKDB_GENERATOR = Dialect.get_or_raise("duckdb").generator()
@@ -295,7 +296,6 @@ def _spark_try_decode(node: exp.Decode) -> exp.Expression:
 # ---- dynamic values: JSON text on Spark, read through VARIANT (parse_json keeps JSON's own types)
 
 _lambda_names = itertools.count()
-_JSON_TEXT = "json_text"  # meta mark of a node that is a DuckDB JSON rewritten as JSON text
 
 
 def _bound(value: exp.Expression, body: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
@@ -373,8 +373,8 @@ def _spark_json_extract(args: list[exp.Expression]) -> exp.Expression:
     """DuckDB's json -> path: the element as JSON text (a string keeps its quotes), null when absent."""
     document, path = args
     if isinstance(path, exp.Literal) and path.is_string:
-        return call("to_json", _json_step(_variant(document), path.this))
-    return call("to_json", _bound(_variant(document), lambda v: _runtime_json_step(v, path)))
+        return mark(call("to_json", _json_step(_variant(document), path.this)), 0)
+    return mark(call("to_json", _bound(_variant(document), lambda v: _runtime_json_step(v, path))), 0)
 
 
 def _duckdb_json_type_name(spark_type: exp.Expression, variant: exp.Expression) -> exp.Expression:
@@ -408,7 +408,7 @@ def _spark_json_type(args: list[exp.Expression]) -> exp.Expression:
 def _spark_to_json(args: list[exp.Expression]) -> exp.Expression:
     """A SQL value (never a dynamic one) as JSON text; Spark's to_json takes only VARIANT and nested types."""
     (value,) = args
-    return call("to_json", exp.cast(value, exp.DataType.build("VARIANT", dialect="spark")))
+    return mark(call("to_json", exp.cast(value, exp.DataType.build("VARIANT", dialect="spark"))), 0)
 
 
 def _spark_json_list(json_text: exp.Expression) -> exp.Expression:
@@ -447,12 +447,11 @@ def _spark_cast_to_json(node: exp.Cast) -> exp.Expression:
     value = node.this
     if isinstance(value, exp.Null):
         text = exp.cast(value, exp.DataType.build(exp.DataType.Type.VARCHAR))
-    elif isinstance(value, exp.Literal) and value.is_string:
+    elif (isinstance(value, exp.Literal) and value.is_string) or json_depth(value) == 0:
         text = value
     else:
         text = _json_text_of_any(value)
-    text.meta[_JSON_TEXT] = True
-    return text
+    return mark(text, 0)
 
 
 def _json_text_of_any(value: exp.Expression) -> exp.Expression:
@@ -460,7 +459,11 @@ def _json_text_of_any(value: exp.Expression) -> exp.Expression:
 
     The type is only known when Spark analyses the query: typeof() picks the branch, and both branches are
     valid for any type (to_json takes the value inside an array; a SQL null is not the JSON null).
+    An array known to hold JSON texts has them read as VARIANT, so to_json keeps them as they are.
     """
+    depth = json_depth(value)
+    if depth:
+        return call("to_json", _parsed(value, depth))
     is_text = exp.EQ(this=call("typeof", value.copy()), expression=exp.Literal.string("string"))
     as_text = exp.cast(value.copy(), exp.DataType.build(exp.DataType.Type.VARCHAR))
     in_array = call("to_json", call("array", value))
@@ -473,6 +476,13 @@ def _json_text_of_any(value: exp.Expression) -> exp.Expression:
     return exp.If(this=is_text, true=as_text, false=as_json)
 
 
+def _parsed(texts: exp.Expression, depth: int) -> exp.Expression:
+    """An array of JSON texts (nested `depth` deep) with each text read as VARIANT."""
+    name = f"_json{next(_lambda_names)}"
+    inner = _variant(exp.column(name)) if depth == 1 else _parsed(exp.column(name), depth - 1)
+    return call("transform", texts, exp.Lambda(this=inner, expressions=[exp.to_identifier(name)]))
+
+
 def _json_member(value: exp.Expression) -> exp.Expression:
     """A JSON value's text inside an array or object: a SQL null is JSON's null there."""
     return exp.Coalesce(this=value, expressions=[exp.Literal.string("null")])
@@ -480,9 +490,7 @@ def _json_member(value: exp.Expression) -> exp.Expression:
 
 def _json_joined(opening: str, members: list[exp.Expression], closing: str) -> exp.Expression:
     joined = exp.ConcatWs(expressions=[exp.Literal.string(","), *members])
-    text = exp.Concat(expressions=[exp.Literal.string(opening), joined, exp.Literal.string(closing)])
-    text.meta[_JSON_TEXT] = True
-    return text
+    return mark(exp.Concat(expressions=[exp.Literal.string(opening), joined, exp.Literal.string(closing)]), 0)
 
 
 def _spark_json_array(node: exp.JSONArray) -> exp.Expression:
@@ -516,10 +524,14 @@ def _is_json_array_type(to: exp.DataType) -> bool:
 
 
 def _spark_cast_to_json_list(node: exp.Cast) -> exp.Expression:
-    """CAST(json AS JSON[]): a list of JSON texts. Only JSON and empty lists are cast so in the compiler."""
+    """CAST(json AS JSON[]): a list of JSON texts. Only JSON, lists of JSON and empty lists are cast so in the
+    compiler."""
     value = node.this
-    if value.meta.get(_JSON_TEXT):
-        return _spark_json_list(value)
+    depth = json_depth(value)
+    if depth == 0:
+        return mark(_spark_json_list(value), 1)
+    if depth == 1:
+        return value
     if isinstance(value, exp.Array) and not value.expressions:
         return exp.cast(value, exp.DataType.build("ARRAY<STRING>", dialect="spark"))
     raise DialectError(f"spark: not supported yet: dynamic arrays and bags (DuckDB's {node.sql('duckdb')})")
@@ -588,7 +600,7 @@ def _spark_cast(node: exp.Cast) -> exp.Expression:
         return _spark_cast_to_json(node)
     if _is_json_array_type(node.to):
         return _spark_cast_to_json_list(node)
-    if node.to.is_type(exp.DataType.Type.ARRAY) and node.this.meta.get(_JSON_TEXT):
+    if node.to.is_type(exp.DataType.Type.ARRAY) and json_depth(node.this) == 0:
         return _spark_cast_json_to_list(node)
     if node.to.is_type(*exp.DataType.INTEGER_TYPES) and (digits := _hex_digits(node.this)) is not None:
         # DuckDB casts '0x1f' to a number; Spark reads hex text with conv()
