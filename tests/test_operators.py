@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from rmmhunt import Workspace
@@ -966,6 +968,7 @@ ERRORS = [
     ("print x='a' | make-series count() on x step 1", KqlTypeError, "needs a datetime axis"),
     ("print k='a' | partition by k { T | take 1 }", KqlNotSupported, "partition with a { subquery }"),
     ("search NoSuchColumn == 1", KqlNameError, "'NoSuchColumn'"),
+    ("AssignedIPAddresses(1)", KqlTypeError, "AssignedIPAddresses() needs a string here, not long"),
     ("print k='a' | partition by nope (take 1)", KqlNameError, "column 'nope'"),
     ("print k='a' | partition by k (join (print k='a') on k)", KqlNotSupported, "join inside partition"),
     ("print s='a' | where s has_any ((print n=1))", KqlTypeError, "has_any needs a table of strings, not of long"),
@@ -996,6 +999,56 @@ def test_search_every_table_is_search_in_the_stored_tables(demo_path: Path, demo
     assert sorted(rows(everywhere)) == sorted(rows(named))
     assert rows(everywhere)
     assert demo_ws.query("search 'powershell' | getschema", now=NOW).column("ColumnName")[0].as_py() == "$table"
+
+
+def _address(ip: str, kind: str = "Private") -> str:
+    return f'{{"IPAddress":"{ip}","SubnetPrefix":24,"AddressType":"{kind}"}}'
+
+
+# DeviceNetworkInfo reports: adapter eth0 of d1 twice (its address changed), its wifi once, and another device.
+NETWORK_INFO = {
+    "Timestamp": [datetime(2024, 2, 1, 8), datetime(2024, 2, 2, 8), datetime(2024, 2, 2, 9), datetime(2024, 2, 2, 8)],
+    "DeviceId": ["d1", "d1", "d1", "d2"],
+    "DeviceName": ["pc1.contoso.com", "pc1.contoso.com", "pc1.contoso.com", "pc2.contoso.com"],
+    "NetworkAdapterName": ["eth0", "eth0", "wifi", "eth0"],
+    "NetworkAdapterType": ["Ethernet", "Ethernet", "Wireless80211", "Ethernet"],
+    "ConnectedNetworks": ['[{"Name":"corp"}]'] * 4,
+    "IPAddresses": [
+        f"[{_address('10.0.0.5')}]",
+        f"[{_address('10.0.0.7')}]",
+        f"[{_address('192.168.1.4')},{_address('fe80::1', 'LinkLocal')}]",
+        f"[{_address('10.0.0.9')}]",
+    ],
+}
+CORP = '[{"Name":"corp"}]'
+
+
+@pytest.mark.parametrize(
+    ("kql", "expected"),
+    [
+        # "the latest IP addresses that have been assigned to a device": each adapter's last report
+        (
+            "AssignedIPAddresses('pc1.contoso.com')",
+            [
+                ["2024-02-02T08:00:00.0000000Z", "10.0.0.7", "Private", "Ethernet", CORP],
+                ["2024-02-02T09:00:00.0000000Z", "192.168.1.4", "Private", "Wireless80211", CORP],
+                ["2024-02-02T09:00:00.0000000Z", "fe80::1", "LinkLocal", "Wireless80211", CORP],
+            ],
+        ),
+        # "If you specify a timestamp argument, this function obtains the most recent IP addresses at the
+        # specified time"; the device may be named by its DeviceId
+        (
+            "AssignedIPAddresses('d1', datetime(2024-02-01 12:00))",
+            [["2024-02-01T08:00:00.0000000Z", "10.0.0.5", "Private", "Ethernet", CORP]],
+        ),
+    ],
+)
+def test_assigned_ip_addresses(tmp_path: Path, kql: str, expected: list[list[object]]) -> None:
+    """https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-assignedipaddresses-function"""
+    WorkspaceStore(tmp_path / "ws", create=True).write("DeviceNetworkInfo", pa.table(NETWORK_INFO))
+    table = Workspace(tmp_path / "ws").query(kql, now=NOW)
+    assert table.column_names == ["Timestamp", "IPAddress", "IPType", "NetworkAdapterType", "ConnectedNetworks"]
+    assert sorted(rows(table)) == sorted(expected)
 
 
 @pytest.mark.parametrize(("kql", "error", "message"), ERRORS, ids=[e[2] or e[0] for e in ERRORS])

@@ -6,7 +6,17 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
-from rmmhunt.compiler import evaluate, joins, mv_apply, partition, reshape, search, series, top_nested
+from rmmhunt.compiler import (
+    defender_functions,
+    evaluate,
+    joins,
+    mv_apply,
+    partition,
+    reshape,
+    search,
+    series,
+    top_nested,
+)
 from rmmhunt.compiler.aggregates import (
     AGGREGATE_FORMS,
     AGGREGATES,
@@ -129,6 +139,8 @@ class TabularCompiler:
             return self.compile(self.as_tabular(call))
         if call.name == "_GetWatchlist":
             return self.watchlist(call)
+        if call.name == "AssignedIPAddresses":
+            return defender_functions.assigned_ip_addresses(self, call)
         raise KqlNotSupported(f"function {call.name}()", call.name_span, self.ctx.source)
 
     def watchlist(self, call: ast.Call) -> Relation:
