@@ -90,15 +90,10 @@ def assert_same(actual: pa.Table, expected: pa.Table) -> None:
 # Conformance cases where Spark does not yet give DuckDB's rows: each is a bug of the Spark dialect mapping
 # (engines/dialects.py) to fix, not an accepted difference. Strict: a fixed one fails until removed here.
 _DYNAMIC_ROWS = "dynamic arrays or bags: Spark gives other rows or refuses the SQL (not investigated yet)"
-_SUBQUERY_IN_LAMBDA = "has_any/has_all over a table: Spark refuses a subquery inside a higher-order function"
 SPARK_DIFFERENCES = {
     "functions-parse-url-doc-example": _DYNAMIC_ROWS,
     "functions-parse-url-parts-and-invalid": _DYNAMIC_ROWS,
     "operators-mv-expand-two-columns-zip": _DYNAMIC_ROWS,
-    "operators-has-any-tabular-let": _SUBQUERY_IN_LAMBDA,
-    "operators-has-all-tabular-let": _SUBQUERY_IN_LAMBDA,
-    "operators-has-any-subquery-array-column": _SUBQUERY_IN_LAMBDA,
-    "operators-has-any-all-empty-table": _SUBQUERY_IN_LAMBDA,
 }
 
 

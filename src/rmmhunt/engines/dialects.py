@@ -41,6 +41,7 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | TRY(decode(bytes))                   | the bytes as text when valid UTF-8, else null                    |
 | row_number() OVER (no order)         | ... OVER (ORDER BY monotonically_increasing_id()): rows as they come |
 | lag(v, CAST(n AS BIGINT)) OVER ...   | lag(v, CAST(n AS INT)): Spark takes an INT offset only           |
+| filter((SELECT array_agg(x) ...), f) | (SELECT array_agg(x) ... WHERE f(x)): no subquery in a lambda    |
 | json_array(j, ...), json_object(...) | the JSON texts joined: '[' j, ... ']', '{' "key":j, ... '}'      |
 | CAST(json AS T[])                    | CAST(VARIANT AS ARRAY<T>): the elements converted as in DuckDB   |
 
@@ -267,6 +268,33 @@ def _spark_regex_rewrite(node: exp.RegexpReplace) -> exp.RegexpReplace:
             )
         node.set("replacement", rewrite)
     return node
+
+
+def _spark_filter_of_subquery(node: exp.ArrayFilter) -> exp.Expression:
+    """filter((SELECT array_agg(x) FROM s), v -> p(v)) as (SELECT array_agg(x) FROM s WHERE p(x)): Spark refuses
+    a subquery in a higher-order function (has_any/has_all over a table) but takes a correlated one.
+
+    Only where no column the predicate reads from the outer query is also a column of s, which would
+    capture it; elsewhere Spark names the problem itself."""
+    subquery, function = node.this, node.expression
+    select = subquery.this if isinstance(subquery, exp.Subquery) else None
+    if not (isinstance(select, exp.Select) and isinstance(function, exp.Lambda) and len(function.expressions) == 1):
+        return node
+    (aggregate,) = select.expressions if len(select.expressions) == 1 else (None,)
+    aggregate = aggregate.this if isinstance(aggregate, exp.Alias) else aggregate
+    source = select.args.get("from_")
+    inner = source.this.this if source is not None and isinstance(source.this, exp.Subquery) else None
+    if not (isinstance(aggregate, exp.ArrayAgg) and isinstance(inner, exp.Select)) or select.args.get("group"):
+        return node
+    parameter = function.expressions[0].name
+    outer = {c.name for c in function.this.find_all(exp.Column) if c.name != parameter}
+    if outer & set(inner.named_selects) or "*" in inner.named_selects:
+        return node
+    predicate = function.this.copy()
+    for column in list(predicate.find_all(exp.Column)):
+        if column.name == parameter and not column.table:
+            column.replace(aggregate.this.copy())
+    return exp.Subquery(this=select.copy().where(predicate, copy=False))
 
 
 # Window functions Spark computes only over an ordered window.
@@ -633,6 +661,7 @@ SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.Bracket: _spark_bracket,
     exp.Lambda: _spark_index_lambda,
     exp.Window: _spark_window,
+    exp.ArrayFilter: _spark_filter_of_subquery,
     exp.ArraySlice: lambda node: _spark_list_slice([node.this, node.args["start"], node.args["end"]]),
     exp.GenerateSeries: _spark_series_node,
     exp.ArraySize: lambda node: _spark_len([node.this]),
