@@ -89,12 +89,7 @@ def assert_same(actual: pa.Table, expected: pa.Table) -> None:
 
 # Conformance cases where Spark does not yet give DuckDB's rows: each is a bug of the Spark dialect mapping
 # (engines/dialects.py) to fix, not an accepted difference. Strict: a fixed one fails until removed here.
-_DYNAMIC_ROWS = "dynamic arrays or bags: Spark gives other rows or refuses the SQL (not investigated yet)"
-SPARK_DIFFERENCES = {
-    "functions-parse-url-doc-example": _DYNAMIC_ROWS,
-    "functions-parse-url-parts-and-invalid": _DYNAMIC_ROWS,
-    "operators-mv-expand-two-columns-zip": _DYNAMIC_ROWS,
-}
+SPARK_DIFFERENCES: dict[str, str] = {}
 
 
 def _conformance_param(table: str, case: Case) -> object:

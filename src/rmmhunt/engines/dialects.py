@@ -20,6 +20,7 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | DECIMAL with no precision            | DECIMAL(18, 3), which is what DuckDB means by it                 |
 | INTERVAL with no fields              | INTERVAL DAY TO SECOND (a bare one is Spark's CalendarInterval)  |
 | CAST(x AS JSON)                      | JSON text: a string stays as it is, anything else goes to_json   |
+|                                      | (JSON texts in its arrays, fields, map values read as VARIANT)    |
 | json -> path, json_extract(json, p)  | to_json of the element read through VARIANT (try_parse_json)     |
 | json_type(json[, path])              | schema_of_variant's type, named as DuckDB names it               |
 | to_json(x) of a SQL scalar           | to_json(CAST(x AS VARIANT))                                      |
@@ -42,6 +43,7 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | row_number() OVER (no order)         | ... OVER (ORDER BY monotonically_increasing_id()): rows as they come |
 | lag(v, CAST(n AS BIGINT)) OVER ...   | lag(v, CAST(n AS INT)): Spark takes an INT offset only           |
 | filter((SELECT array_agg(x) ...), f) | (SELECT array_agg(x) ... WHERE f(x)): no subquery in a lambda    |
+| SELECT explode(a) x, explode(b) y    | inline(arrays_zip(a, b)) AS (x, y): zipped, not a cross product  |
 | json_array(j, ...), json_object(...) | the JSON texts joined: '[' j, ... ']', '{' "key":j, ... '}'      |
 | CAST(json AS T[])                    | CAST(VARIANT AS ARRAY<T>): the elements converted as in DuckDB   |
 
@@ -297,6 +299,26 @@ def _spark_filter_of_subquery(node: exp.ArrayFilter) -> exp.Expression:
     return exp.Subquery(this=select.copy().where(predicate, copy=False))
 
 
+def _spark_select(node: exp.Select) -> exp.Expression:
+    """Several explode()s in one SELECT: DuckDB zips the lists (padding the shorter with nulls), Spark would
+    give their cross product. inline(arrays_zip(...)) zips them; an outer SELECT keeps the columns' order.
+    Only for a plain projection (no WHERE, GROUP BY, ...) whose columns are all named."""
+    exploded = [e for e in node.expressions if isinstance(e, exp.Alias) and isinstance(e.this, exp.Explode)]
+    clauses = set(node.args) - {"expressions", "from_"}
+    if len(exploded) < 2 or any(node.args.get(c) for c in clauses) or "*" in node.named_selects:
+        return node
+    lists = [exp.Coalesce(this=e.this.this, expressions=[call("array")]) for e in exploded]  # null zips as empty
+    zipped = exp.Aliases(
+        this=call("inline", call("arrays_zip", *lists)), expressions=[e.args["alias"].copy() for e in exploded]
+    )
+    kept = [e for e in node.expressions if e not in exploded]
+    inner = exp.Select(expressions=[*kept, zipped]).from_(node.args["from_"].this, copy=False)
+    names = [exp.column(e.alias_or_name, quoted=True) for e in node.expressions]
+    return exp.Select(expressions=names).from_(
+        exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_zipped")))
+    )
+
+
 # Window functions Spark computes only over an ordered window.
 _ORDERED_WINDOW_FUNCTIONS = (exp.RowNumber, exp.Lag, exp.Lead)
 
@@ -487,11 +509,11 @@ def _json_text_of_any(value: exp.Expression) -> exp.Expression:
 
     The type is only known when Spark analyses the query: typeof() picks the branch, and both branches are
     valid for any type (to_json takes the value inside an array; a SQL null is not the JSON null).
-    An array known to hold JSON texts has them read as VARIANT, so to_json keeps them as they are.
+    A value known to hold JSON texts has them read as VARIANT, so to_json keeps them as they are.
     """
-    depth = json_depth(value)
-    if depth:
-        return call("to_json", _parsed(value, depth))
+    variants = _with_variants(value)
+    if variants is not None:
+        return call("to_json", variants)
     is_text = exp.EQ(this=call("typeof", value.copy()), expression=exp.Literal.string("string"))
     as_text = exp.cast(value.copy(), exp.DataType.build(exp.DataType.Type.VARCHAR))
     in_array = call("to_json", call("array", value))
@@ -509,6 +531,38 @@ def _parsed(texts: exp.Expression, depth: int) -> exp.Expression:
     name = f"_json{next(_lambda_names)}"
     inner = _variant(exp.column(name)) if depth == 1 else _parsed(exp.column(name), depth - 1)
     return call("transform", texts, exp.Lambda(this=inner, expressions=[exp.to_identifier(name)]))
+
+
+def _with_variants(value: exp.Expression) -> exp.Expression | None:
+    """The value with the JSON texts it is known to hold read as VARIANT (in arrays, struct fields and map
+    values), or None when it holds none known."""
+    depth = json_depth(value)
+    if depth is not None:
+        return _variant(value) if depth == 0 else _parsed(value, depth)
+    if isinstance(value, exp.Struct):
+        fields = [
+            (f, _with_variants(f.expression)) if isinstance(f, exp.PropertyEQ) else (f, None) for f in value.expressions
+        ]
+        if all(v is None for _, v in fields):
+            return None
+        return exp.Struct(
+            expressions=[f.copy() if v is None else exp.PropertyEQ(this=f.this.copy(), expression=v) for f, v in fields]
+        )
+    if isinstance(value, exp.MapFromEntries) and _entry_value_depth(value.this) == 0:
+        key, text = f"_json{next(_lambda_names)}", f"_json{next(_lambda_names)}"
+        parse = exp.Lambda(
+            this=_variant(exp.column(text)), expressions=[exp.to_identifier(key), exp.to_identifier(text)]
+        )
+        return call("transform_values", value, parse)
+    return None
+
+
+def _entry_value_depth(entries: exp.Expression) -> int | None:
+    """How deep the JSON texts sit in the values of a list of {k, v} entries built by a transform."""
+    if not isinstance(entries, exp.Transform) or not isinstance(entries.expression.this, exp.Struct):
+        return None
+    fields = entries.expression.this.expressions
+    return json_depth(fields[1].expression) if len(fields) == 2 and isinstance(fields[1], exp.PropertyEQ) else None
 
 
 def _json_member(value: exp.Expression) -> exp.Expression:
@@ -662,6 +716,7 @@ SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.Lambda: _spark_index_lambda,
     exp.Window: _spark_window,
     exp.ArrayFilter: _spark_filter_of_subquery,
+    exp.Select: _spark_select,
     exp.ArraySlice: lambda node: _spark_list_slice([node.this, node.args["start"], node.args["end"]]),
     exp.GenerateSeries: _spark_series_node,
     exp.ArraySize: lambda node: _spark_len([node.this]),
