@@ -17,6 +17,8 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | TRY(url_decode(s))                   | try_url_decode(s)                                                |
 | to_timestamp(micros) (exp.UnixToTime)| the same, as TIMESTAMP_NTZ                                       |
 | TIMESTAMP                            | TIMESTAMP_NTZ (DuckDB's TIMESTAMP has no time zone)               |
+| TIMESTAMPTZ; x AT TIME ZONE 'UTC'    | TIMESTAMP_LTZ; CAST(x AS TIMESTAMP_NTZ) (the session is in UTC)   |
+| try_strptime(s, [formats])           | coalesce(to_timestamp_ntz(s, Java pattern), ...); a weekday cut off |
 | DECIMAL with no precision            | DECIMAL(18, 3), which is what DuckDB means by it                 |
 | INTERVAL with no fields              | INTERVAL DAY TO SECOND (a bare one is Spark's CalendarInterval)  |
 | CAST(x AS JSON)                      | JSON text: a string stays as it is, anything else goes to_json   |
@@ -343,6 +345,46 @@ def _spark_try_decode(node: exp.Decode) -> exp.Expression:
     return exp.If(this=call("is_valid_utf8", text), true=text.copy(), false=exp.null())
 
 
+# strptime's elements in todatetime()'s formats as Java's parsing letters; a leading weekday has no letter
+# Spark parses ('E' only formats), so its name is matched and cut off first.
+_JAVA_PARSE_LETTERS = {"d": "d", "m": "M", "Y": "yyyy", "y": "yy", "H": "H", "M": "m", "S": "s", "b": "MMM"}
+_WEEKDAYS = {
+    "a": "(?i)^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), ",
+    "A": "(?i)^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), ",
+}
+
+
+def _spark_strptime_one(text: exp.Expression, fmt: str) -> exp.Expression:
+    """to_timestamp_ntz(text, pattern) for one strptime format (null when the text does not match)."""
+    if (weekday := re.match(r"%([aA]), ", fmt)) is not None:
+        pattern = exp.Literal.string(_WEEKDAYS[weekday.group(1)])
+        matches = exp.RegexpLike(this=text.copy(), expression=pattern.copy())
+        cut = exp.RegexpReplace(this=text, expression=pattern, replacement=exp.Literal.string(""))
+        text = exp.If(this=matches, true=cut, false=exp.null())
+        fmt = fmt[weekday.end() :]
+    java = ""
+    end = 0
+    for element in _STRFTIME_ELEMENT.finditer(fmt):
+        literal = fmt[end : element.start()]
+        java += "'" + literal.replace("'", "''") + "'" if literal else ""
+        end = element.end()
+        if element.group(1) not in _JAVA_PARSE_LETTERS:
+            raise DialectError(f"spark: not supported yet: the strptime element %{element.group(1)}")
+        java += _JAVA_PARSE_LETTERS[element.group(1)]
+    rest = fmt[end:]
+    java += "'" + rest.replace("'", "''") + "'" if rest else ""
+    return call("to_timestamp_ntz", text, exp.Literal.string(java))
+
+
+def _spark_try_strptime(args: list[exp.Expression]) -> exp.Expression:
+    """try_strptime(text, [formats]): the first format the text matches, in order."""
+    text, formats = args
+    if not (isinstance(formats, exp.Array) and all(f.is_string for f in formats.expressions)):
+        raise DialectError("spark: not supported yet: todatetime() formats computed by the query")
+    parsed = [_spark_strptime_one(text.copy(), f.this) for f in formats.expressions]
+    return parsed[0] if len(parsed) == 1 else exp.Coalesce(this=parsed[0], expressions=parsed[1:])
+
+
 # ---- dynamic values: JSON text on Spark, read through VARIANT (parse_json keeps JSON's own types)
 
 _lambda_names = itertools.count()
@@ -480,12 +522,12 @@ SPARK_FUNCTIONS: dict[str, Rewrite] = {
     "json_extract": _spark_json_extract,
     "json_type": _spark_json_type,
     "to_json": _spark_to_json,
+    "try_strptime": _spark_try_strptime,
 }
 
 # DuckDB functions the compiler names that have no Spark spelling yet: a query using one fails
 # before it reaches Spark, naming the function, rather than with Spark's own analysis error.
 SPARK_UNMAPPED: dict[str, str] = {
-    "try_strptime": "todatetime() of text in a non-ISO format",
     "map": "dynamic property bags",
     "map_concat": "bag_merge()",
     "json_merge_patch": "make_bag()",
@@ -638,6 +680,13 @@ def _spark_regex_node(node: exp.Expression) -> exp.Expression:
     return _spark_regex_rewrite(node) if isinstance(node, exp.RegexpReplace) else node
 
 
+def _spark_at_time_zone(node: exp.AtTimeZone) -> exp.Expression:
+    """An instant AT TIME ZONE 'UTC': its UTC wall-clock time, a TIMESTAMP_NTZ as the session's time zone is UTC."""
+    if node.args["zone"] != exp.Literal.string("UTC"):
+        raise DialectError(f"spark: not supported yet: a time zone other than UTC ({node.sql('duckdb')})")
+    return exp.cast(node.this, exp.DataType.Type.TIMESTAMPNTZ)
+
+
 def _spark_date_add(node: exp.DateAdd) -> exp.Expression:
     unit = exp.var(str(node.args["unit"].name).upper())
     return call("timestampadd", unit, node.expression, node.this)
@@ -697,6 +746,8 @@ def _spark_data_type(node: exp.DataType) -> exp.Expression:
         raise DialectError(f"spark: not supported yet: dynamic arrays and bags (DuckDB's {node.sql('duckdb')})")
     if node.this is exp.DataType.Type.TIMESTAMP:
         return exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ)
+    if node.this is exp.DataType.Type.TIMESTAMPTZ:  # Spark's TIMESTAMP is the session's default, here NTZ
+        return exp.DataType.build(exp.DataType.Type.TIMESTAMPLTZ)
     if node.this is exp.DataType.Type.DECIMAL and not node.expressions:
         return exp.DataType.build("DECIMAL(18, 3)")
     if node.this is exp.DataType.Type.INTERVAL and not node.expressions:
@@ -710,6 +761,7 @@ SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.Anonymous: _spark_anonymous,
     exp.Interval: _spark_interval,
     exp.DateAdd: _spark_date_add,
+    exp.AtTimeZone: _spark_at_time_zone,
     exp.DateDiff: _spark_date_diff,
     exp.TimeToStr: _spark_time_to_str,
     exp.Bracket: _spark_bracket,
