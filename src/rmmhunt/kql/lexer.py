@@ -22,6 +22,9 @@ class T(Enum):
     EOF = auto()
 
 
+Lexeme = tuple[T, str, object]  # a token's kind, text and value, before its span and spacing are known
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     kind: T
@@ -112,21 +115,24 @@ class Lexer:
         return KqlSyntaxError(message, Span(start, end if end is not None else start + 1), self.src)
 
     def run(self) -> list[Token]:
-        src = self.src
+        src, end = self.src, len(self.src)
+        tokens = self.tokens
         spaced = False
         while True:
             m = _WS_OR_COMMENT.match(src, self.pos)
             if m:
                 self.pos = m.end()
                 spaced = True
-            if self.pos >= len(src):
-                self.tokens.append(Token(T.EOF, "", Span(len(src), len(src)), spaced=True))
-                return self.tokens
-            token = self.next_token()
-            self.tokens.append(Token(token.kind, token.text, token.span, token.value, spaced))
+            start = self.pos
+            if start >= end:
+                tokens.append(Token(T.EOF, "", Span(end, end), spaced=True))
+                return tokens
+            kind, text, value = self.next_token()
+            tokens.append(Token(kind, text, Span(start, self.pos), value, spaced))
             spaced = False
 
-    def next_token(self) -> Token:
+    def next_token(self) -> Lexeme:
+        """The token at `pos` as (kind, text, value), moving `pos` past it; `run` adds span and spacing."""
         src, start = self.src, self.pos
         ch = src[start]
         if ch in "'\"" or (ch in "@hH" and src[start + 1 : start + 2] in ("'", '"')):
@@ -142,12 +148,12 @@ class Lexer:
             if word.lower() in RAW_LITERAL_WORDS:
                 raw = self.raw_parenthesized()
                 if raw is not None:
-                    return Token(T.TYPED_LITERAL, word.lower(), Span(start, self.pos), raw)
-            return Token(T.IDENT, word, Span(start, self.pos))
+                    return T.TYPED_LITERAL, word.lower(), raw
+            return T.IDENT, word, None
         m = _OPERATOR.match(src, start)
         if m:
             self.pos = m.end()
-            return Token(T.OP, m.group(), Span(start, self.pos))
+            return T.OP, m.group(), None
         raise self.error(f"unexpected character {ch!r}", start)
 
     def raw_parenthesized(self) -> str | None:
@@ -163,7 +169,7 @@ class Lexer:
         self.pos = close + 1
         return raw
 
-    def string(self) -> Token:
+    def string(self) -> Lexeme:
         src, start = self.src, self.pos
         verbatim = src[start] == "@"
         pos = start + 1 if src[start] in "@hH" else start
@@ -195,22 +201,22 @@ class Lexer:
             chunks.append(ch)
             pos += 1
         self.pos = pos
-        return Token(T.STRING, src[start:pos], Span(start, pos), "".join(chunks))
+        return T.STRING, src[start:pos], "".join(chunks)
 
-    def multiline_string(self) -> Token:
+    def multiline_string(self) -> Lexeme:
         start = self.pos
         end = self.src.find("```", start + 3)
         if end < 0:
             raise self.error("unterminated ``` string literal", start, start + 3)
         self.pos = end + 3
-        return Token(T.STRING, self.src[start : self.pos], Span(start, self.pos), self.src[start + 3 : end])
+        return T.STRING, self.src[start : self.pos], self.src[start + 3 : end]
 
-    def number(self) -> Token:
+    def number(self) -> Lexeme:
         src, start = self.src, self.pos
         hexm = _HEX.match(src, start)
         if hexm:
             self.pos = hexm.end()
-            return Token(T.INT, hexm.group(), Span(start, self.pos), int(hexm.group(), 16))
+            return T.INT, hexm.group(), int(hexm.group(), 16)
         m = _NUMBER.match(src, start)
         assert m is not None
         text = m.group()
@@ -223,14 +229,14 @@ class Lexer:
                 value = timedelta(microseconds=micros)
             except OverflowError:
                 raise self.error("timespan literal out of range", start, self.pos) from None
-            return Token(T.TIMESPAN, src[start : self.pos], Span(start, self.pos), value)
+            return T.TIMESPAN, src[start : self.pos], value
         if unit:
             raise self.error(f"unknown timespan unit {unit.group()!r}", unit.start(), unit.end())
         if any(c in text for c in ".eE"):
-            return Token(T.REAL, text, Span(start, self.pos), float(text))
+            return T.REAL, text, float(text)
         if int(text) >= 2**63:
             raise self.error("integer literal out of range for long", start, self.pos)
-        return Token(T.INT, text, Span(start, self.pos), int(text))
+        return T.INT, text, int(text)
 
 
 def tokenize(source: str) -> list[Token]:
