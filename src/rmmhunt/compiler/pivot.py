@@ -103,5 +103,7 @@ def _probe_values(compiler: TabularCompiler, relation: Relation, op: ast.Evaluat
     text = ExprCompiler(compiler.ctx, relation.columns).compile(
         ast.Call(column.span, "tostring", (column,), column.span)
     )
-    probe = relation.select_from(compiler.ctx.next_alias(), [_aliased(text.sql, _VALUE)]).distinct(copy=False)
+    # Over a copy: the relation's own query already sits in the pivot's tree.
+    source = Relation(relation.query.copy(), relation.columns)
+    probe = source.select_from(compiler.ctx.next_alias(), [_aliased(text.sql, _VALUE)]).distinct(copy=False)
     return sorted("" if value is None else str(value) for (value,) in compiler.ctx.probe(probe))

@@ -99,12 +99,13 @@ class ExprCompiler:
     # ------------------------------------------------------------ leaves
 
     def name(self, node: ast.Name) -> Typed:
-        if node.name in self.overrides:
-            return self.overrides[node.name]
+        bound = self.overrides.get(node.name)
+        if bound is None and node.name not in self.columns:
+            bound = self.ctx.scalars.get(node.name)
+        if bound is not None:  # a node has one parent: each use of a bound value gets its own copy
+            return Typed(bound.sql.copy(), bound.type, bound.value)
         if node.name in self.columns:
             return Typed(col(node.name), self.columns[node.name])
-        if node.name in self.ctx.scalars:
-            return self.ctx.scalars[node.name]
         if node.name.lower() == "null":
             raise self.type_error("a bare null has no type; write a typed null such as string(null)", node.span)
         candidates = [*self.columns, *self.overrides, *self.ctx.scalars]

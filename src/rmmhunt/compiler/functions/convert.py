@@ -385,7 +385,7 @@ def datetime_from_text(compiler: ExprCompiler, text: exp.Expression) -> exp.Expr
 
 def datetime_from_ticks(ticks: exp.Expression) -> exp.Expression:
     micros = sql.intdiv(sql.sub(ticks, n(EPOCH_TICKS)), n(10))
-    return exp.Try(this=exp.UnixToTime(this=micros, scale=exp.UnixToTime.MICROS))
+    return exp.Try(this=exp.UnixToTime(this=micros, scale=exp.UnixToTime.MICROS.copy()))
 
 
 def datetime_of(compiler: ExprCompiler, arg: Typed) -> exp.Expression:

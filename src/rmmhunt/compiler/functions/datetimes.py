@@ -141,7 +141,7 @@ def _bin(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
             floored = sql.sub(sql.mul(whole, width()), shift.copy())
             result = sql.micros(floored)
             if value.type is KqlType.DATETIME:
-                result = exp.UnixToTime(this=floored.copy(), scale=exp.UnixToTime.MICROS)
+                result = exp.UnixToTime(this=floored.copy(), scale=exp.UnixToTime.MICROS.copy())
             return case((exp.GT(this=width(), expression=n(0)), result))
 
         return Typed(sql.bind(compiler, sql.epoch_us(span), binned), result_type)
@@ -322,7 +322,7 @@ def _make_datetime(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) ->
 
 def _from_unix(value: exp.Expression, scale: int) -> exp.Expression:
     micros = sql.bigint(exp.Round(this=sql.mul(value, n(scale))))
-    return exp.Try(this=exp.UnixToTime(this=micros, scale=exp.UnixToTime.MICROS))
+    return exp.Try(this=exp.UnixToTime(this=micros, scale=exp.UnixToTime.MICROS.copy()))
 
 
 @function("unixtime_seconds_todatetime", args=1)

@@ -106,7 +106,8 @@ def lookup(compiler: ExprCompiler, obj: Typed, key: Typed, span_node: ast.Expr) 
                 expression=s('"'),
                 replacement=s('\\"'),
             )
-            path = sql.concat(s('$."'), escaped, s('"'))
+            # parenthesized here rather than by the SQL generator, which would change the tree to do it
+            path = sql.paren(sql.concat(s('$."'), escaped, s('"')))
     elif key.type in INTEGERS or key.type is KqlType.DYNAMIC:
         if key.is_constant and isinstance(key.value, int):
             path = s(f"$[{key.value}]" if key.value >= 0 else f"$[#{key.value}]")
@@ -457,7 +458,7 @@ def _bag_of_columns(compiler: ExprCompiler, columns: list[tuple[str, Typed]], *,
     members = [
         case(
             (
-                sql.not_(empty_test(compiler, value)),
+                sql.not_(empty_test(compiler, Typed(value.sql.copy(), value.type, value.value))),
                 sql.concat(s(json.dumps(name) + ":"), sql.text(json_of(compiler, value))),
             )
         )
