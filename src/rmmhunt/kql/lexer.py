@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from enum import Enum, auto
+from typing import NamedTuple
 
 from rmmhunt.kql.errors import KqlSyntaxError, Span
 
@@ -25,8 +25,7 @@ class T(Enum):
 Lexeme = tuple[T, str, object]  # a token's kind, text and value, before its span and spacing are known
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):  # a tuple rather than a frozen dataclass: a query has many, and tuples are built faster
     kind: T
     text: str
     span: Span
@@ -101,6 +100,13 @@ _NUMBER = re.compile(r"(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
 _HEX = re.compile(r"0[xX][0-9a-fA-F]+")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATOR = re.compile("|".join(re.escape(op) for op in OPERATORS))  # in OPERATORS' order: the longest first
+# Most tokens: white space, then a name or an operator that needs no second look (not the `h` of h'...',
+# not datetime(...) and kin, not the `.` of `.5`). Anything else goes through `next_token`.
+_SPACE_THEN_PLAIN = re.compile(
+    rf"(?P<space>{_WS_OR_COMMENT.pattern})?"
+    rf"(?:(?P<ident>(?![hH]['\"])(?!(?i:{'|'.join(RAW_LITERAL_WORDS)})\b){_IDENT.pattern})"
+    rf"|(?P<op>(?!\.\d)(?:{_OPERATOR.pattern})))?"
+)
 _UNIT = re.compile(r"[A-Za-z]+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0"}
 
@@ -117,19 +123,21 @@ class Lexer:
     def run(self) -> list[Token]:
         src, end = self.src, len(self.src)
         tokens = self.tokens
-        spaced = False
         while True:
-            m = _WS_OR_COMMENT.match(src, self.pos)
-            if m:
+            m = _SPACE_THEN_PLAIN.match(src, self.pos)
+            spaced = m.group("space") is not None
+            plain = m.lastgroup
+            if plain == "ident" or plain == "op":
                 self.pos = m.end()
-                spaced = True
-            start = self.pos
+                kind = T.IDENT if plain == "ident" else T.OP
+                tokens.append(Token(kind, m.group(plain), Span(m.start(plain), self.pos), None, spaced))
+                continue
+            start = self.pos = m.end()
             if start >= end:
                 tokens.append(Token(T.EOF, "", Span(end, end), spaced=True))
                 return tokens
             kind, text, value = self.next_token()
             tokens.append(Token(kind, text, Span(start, self.pos), value, spaced))
-            spaced = False
 
     def next_token(self) -> Lexeme:
         """The token at `pos` as (kind, text, value), moving `pos` past it; `run` adds span and spacing."""
