@@ -45,7 +45,7 @@ class Aggregate:
 
 
 def _long(node: exp.Expression) -> Typed:
-    return Typed(exp.cast(node, sql_type(KqlType.LONG)), KqlType.LONG)
+    return Typed(exp.cast(node, sql_type(KqlType.LONG), copy=False), KqlType.LONG)
 
 
 def _where(aggregate: exp.Expression, predicate: Typed | None) -> exp.Expression:

@@ -21,7 +21,7 @@ def interval(delta: timedelta) -> exp.Expression:
 def literal(value: object, kql_type: KqlType) -> Typed:
     """A constant of a KQL type, carrying its value for compile-time folding."""
     if value is None:
-        return Typed(exp.cast(exp.null(), sql_type(kql_type)), kql_type, None)
+        return Typed(exp.cast(exp.null(), sql_type(kql_type), copy=False), kql_type, None)
     node: exp.Expression
     match kql_type:
         case KqlType.STRING | KqlType.GUID:
@@ -29,18 +29,19 @@ def literal(value: object, kql_type: KqlType) -> Typed:
         case KqlType.BOOL:
             node = exp.Boolean(this=bool(value))
         case KqlType.INT | KqlType.LONG:
-            node = exp.cast(exp.Literal.number(int(value)), sql_type(kql_type))  # type: ignore[call-overload]
+            node = exp.cast(exp.Literal.number(int(value)), sql_type(kql_type), copy=False)  # type: ignore[call-overload]
         case KqlType.REAL | KqlType.DECIMAL:
             number = float(value)  # type: ignore[arg-type]
             text = exp.Literal.number(repr(number)) if math.isfinite(number) else exp.Literal.string(str(number))
-            node = exp.cast(text, sql_type(kql_type))
+            node = exp.cast(text, sql_type(kql_type), copy=False)
         case KqlType.DATETIME:
             assert isinstance(value, datetime)
             # isoformat keeps 4-digit years ('0001-01-01'), which every engine reads the same way
-            node = exp.cast(exp.Literal.string(value.isoformat(sep=" ", timespec="microseconds")), sql_type(kql_type))
+            text = exp.Literal.string(value.isoformat(sep=" ", timespec="microseconds"))
+            node = exp.cast(text, sql_type(kql_type), copy=False)
         case KqlType.TIMESPAN:
             assert isinstance(value, timedelta)
             node = interval(value)
         case KqlType.DYNAMIC:
-            node = exp.cast(exp.Literal.string(json.dumps(value)), sql_type(kql_type))
+            node = exp.cast(exp.Literal.string(json.dumps(value)), sql_type(kql_type), copy=False)
     return Typed(node, kql_type, value)

@@ -136,7 +136,7 @@ class ExprCompiler:
         if op in ("and", "or"):
             left, right = self.compile_bool(node.left), self.compile_bool(node.right)
             combine = exp.and_ if op == "and" else exp.or_
-            return Typed(combine(left.sql, right.sql), KqlType.BOOL)
+            return Typed(combine(left.sql, right.sql, copy=False), KqlType.BOOL)
         left, right = self.compile(node.left), self.compile(node.right)
         if op in ("+", "-", "*", "/", "%"):
             return self.arithmetic(node, left, right)

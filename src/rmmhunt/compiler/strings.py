@@ -54,7 +54,8 @@ def term_predicate(
         if not (check_left and value[0].isalnum()) and not (check_right and value[-1].isalnum()):
             return prefilter  # no term boundary to check: a substring test is the whole answer
         pattern = term_pattern(value, case_sensitive, left=check_left, right=check_right)
-        return exp.and_(prefilter, exp.RegexpLike(this=text.sql, expression=exp.Literal.string(pattern)))
+        matches = exp.RegexpLike(this=text.sql.copy(), expression=exp.Literal.string(pattern))
+        return exp.and_(prefilter, matches, copy=False)
     # As term_pattern does for a constant: a boundary is checked only at an alphanumeric edge of the needle.
     parts: list[exp.Expression] = [exp.Literal.string("" if case_sensitive else "(?i)")]
     if check_left:

@@ -242,8 +242,8 @@ class TabularCompiler:
             numbered = Relation(self.wrap(relation, [exp.Star(), aliased(predicate.sql, keep)]), relation.columns)
             query = self.wrap(numbered, relation.column_items()).where(col(keep), copy=False)
             return Relation(query, relation.columns, order=relation.order)
-        if relation.filterable:
-            query = relation.query.copy().where(predicate.sql, copy=False)
+        if relation.filterable:  # the relation is this operator's to change, as wrap() takes it
+            query = relation.query.where(predicate.sql, copy=False)
             return Relation(query, relation.columns, filterable=True, order=relation.order)
         return Relation(
             self.wrap(relation).where(predicate.sql, copy=False),
