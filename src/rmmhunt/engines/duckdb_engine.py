@@ -32,7 +32,7 @@ SESSION_SETTINGS = "; ".join(
 def stored_column(name: str, kql_type: KqlType) -> exp.Expression:
     """A column as read from Parquet: timespans are stored as whole microseconds."""
     if kql_type is KqlType.TIMESPAN:
-        return exp.alias_(exp.Anonymous(this="to_microseconds", expressions=[col(name)]), ident(name))
+        return exp.Alias(this=exp.Anonymous(this="to_microseconds", expressions=[col(name)]), alias=ident(name))
     return col(name)
 
 
@@ -49,7 +49,8 @@ def table_view(name: str, columns: dict[str, KqlType], files: list[str], union_b
             this="read_parquet",
             expressions=[exp.Array(expressions=[exp.Literal.string(f) for f in files]), *options],
         )
-        body = exp.select(*[stored_column(c, t) for c, t in columns.items()]).from_(exp.Table(this=scan))
+        items = [stored_column(c, t) for c, t in columns.items()]
+        body = exp.Select(expressions=items).from_(exp.Table(this=scan), copy=False)
     else:
         nulls = [exp.alias_(exp.cast(exp.null(), sql_type(t)), ident(c)) for c, t in columns.items()]
         body = exp.select(*nulls).where(exp.false())
@@ -93,11 +94,11 @@ class DuckDBEngine:
                 continue  # not a table (a subquery's alias): DuckDB names anything unknown
             files = [str(p) for p in self.store.table_files(name)] if self.store is not None else []
             try:
-                self.con.execute(table_view(name, columns, files, name in self.by_name).sql(self.dialect))
+                self.con.execute(table_view(name, columns, files, name in self.by_name).sql(self.dialect, copy=False))
             except duckdb.BinderException:
                 # The first file lacks a column a later one has: DuckDB says so rather than guess.
                 self.by_name.add(name)
-                self.con.execute(table_view(name, columns, files, union_by_name=True).sql(self.dialect))
+                self.con.execute(table_view(name, columns, files, union_by_name=True).sql(self.dialect, copy=False))
             self.views.add(name)
 
     def run(self, sql: str, tree: exp.Expression) -> pa.Table:
@@ -106,7 +107,7 @@ class DuckDBEngine:
 
     def execute(self, query: CompiledQuery) -> pa.Table:
         tree = for_dialect(query.tree, self.dialect)
-        sql = tree.sql(self.dialect)
+        sql = tree.sql(self.dialect, copy=False)  # as CompiledQuery.sql(): DuckDB's generator leaves the tree as it is
         try:
             try:
                 result = self.run(sql, tree)
