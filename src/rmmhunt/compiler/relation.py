@@ -10,7 +10,7 @@ from rmmhunt.kql.types import KqlType
 
 
 def ident(name: str) -> exp.Identifier:
-    return exp.to_identifier(name, quoted=True)
+    return exp.Identifier(this=name, quoted=True)
 
 
 def col(name: str) -> exp.Column:

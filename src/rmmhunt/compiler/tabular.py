@@ -325,8 +325,8 @@ class TabularCompiler:
                 spec, typed = compile_aggregate(scalar, single)
                 name = unique(item.name or default_name(spec, single), set(columns))
                 sql = typed.sql
-                empty = over_no_rows(spec, typed)
-                if not op.by and empty is not None:
+                empty = None if op.by else over_no_rows(spec, typed)  # no `by`: one row even over no rows
+                if empty is not None:
                     sql = exp.Coalesce(this=sql, expressions=[empty])
                 columns[name] = typed.type
                 items.append(aliased(sql, name))
