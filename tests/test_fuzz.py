@@ -452,6 +452,7 @@ KNOWN_CRASHERS = [
     pytest.param("datatable(x:long)[1] | take 99999999999999999999", "run", id="take-out-of-range"),
     pytest.param("datatable(b:bool)[true] | sort by 'a'", "run", id="sort-by-constant-string"),  # ORDER BY 'a'
     pytest.param("datatable(n:long)[3000000000] | extend x = 1s * n", "run", id="timespan-times-long-int32"),
+    pytest.param("print toreal(1.5h * 2147483647)", "run", id="folded-timespan-beyond-int64-micros"),
 ]
 
 

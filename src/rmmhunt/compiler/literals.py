@@ -15,6 +15,8 @@ from rmmhunt.kql.types import KqlType
 
 def interval(delta: timedelta) -> exp.Expression:
     micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if not -(2**63) < micros < 2**63:  # beyond the engines' intervals; compile_query reports it as out of range
+        raise OverflowError("timespan out of range")
     return exp.Interval(this=exp.Literal.string(str(micros)), unit=exp.Var(this="MICROSECOND"))
 
 
