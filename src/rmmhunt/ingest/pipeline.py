@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -125,7 +125,10 @@ class IngestReport:
         return [p for p in self.problems if p.error]
 
 
-def _background(items: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+Item = TypeVar("Item")
+
+
+def _background(items: Iterator[Item], depth: int = 2) -> Iterator[Item]:
     """Run an iterator on another thread, `depth` items ahead; its exceptions come out here."""
     channel: queue.Queue[tuple[str, object]] = queue.Queue(depth)
     stop = threading.Event()
@@ -274,7 +277,8 @@ class Ingester:
         counts = _Counts()
         with ThreadPoolExecutor(1, thread_name_prefix="rmmhunt-ingest-hash") as pool:
             hashed = pool.submit(hash_file, source.path, lambda n: None)
-            for rows in fast.batches(con, plan, FAST_BATCH_ROWS):
+            # DuckDB reads ahead on its own thread while this one writes Parquet (both without the GIL).
+            for rows in _background(fast.batches(con, plan, FAST_BATCH_ROWS)):
                 tables.write(plan.table, rows, plan.new_types)
                 counts.read[plan.table] += rows.num_rows
             counts.stored.update(tables.close())
