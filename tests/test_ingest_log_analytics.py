@@ -72,6 +72,23 @@ def test_response_values_are_typed_by_catalog_and_columns(tmp_path: Path) -> Non
     ]
 
 
+SENTINEL_COLUMNS = ["TenantId", "TimeGenerated", "RiskScore", "Type", "_ResourceId"]
+
+
+@pytest.mark.parametrize(
+    ("table", "gained"),
+    [
+        # RemoteIP and RemotePort (network), FileName and ProcessCommandLine (process): the other table's, empty here
+        ("DeviceProcessEvents", SENTINEL_COLUMNS),
+        ("DeviceNetworkEvents", SENTINEL_COLUMNS),
+    ],
+)
+def test_a_union_gives_each_table_only_the_columns_its_rows_hold(tmp_path: Path, table: str, gained: list[str]) -> None:
+    ws, _ = ingest(tmp_path, RESPONSE)
+    catalog = ws.store.catalog.table_columns(table)
+    assert [c for c in ws.store.table_columns(table) if c not in catalog] == gained
+
+
 @pytest.mark.parametrize(
     ("table", "expected", "quarantined"),
     [

@@ -3,13 +3,16 @@
 A row is a JSON array in the order of its table's `columns`; in DuckDB it becomes an object of
 column name -> value (a row of another length is set aside) and is then converted like any JSON
 record, its table being its `Type`, else `--table`. The columns' Kusto types type the columns the
-catalog does not know, as Graph's `schema` does.
+catalog does not know, as Graph's `schema` does. A response mixing tables (a union, told apart by
+`Type`) lists every table's columns for every row, empty where a row's table has no such column: a
+table gains only the columns new to it that its own rows hold a value in.
 """
 
 from __future__ import annotations
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from rmmhunt.compiler.relation import col
@@ -27,6 +30,7 @@ class RowsConverter:
         self, con: duckdb.DuckDBPyConnection, columns_of: ColumnsOf, log_table: LogTable, default_table: str | None
     ):
         self.con = con
+        self.columns_of = columns_of
         self.inner = JsonConverter(
             con,
             columns_of,
@@ -45,6 +49,7 @@ class RowsConverter:
         bad = result.filter(result.column(REASON).is_valid())
         good = result.filter(result.column(REASON).is_null()).select([LINE, RECORD, JSON_TEXT]).cast(TEXT_SCHEMA)
         converted = self.inner.convert(good) if good.num_rows else Converted()
+        self._drop_unheld_columns(converted)
         if bad.num_rows:
             rejected = pa.table(
                 [
@@ -59,6 +64,22 @@ class RowsConverter:
             converted.rejected.append(rejected.cast(REJECT_SCHEMA))
             converted.read.update([""] * bad.num_rows)
         return converted
+
+    def _drop_unheld_columns(self, converted: Converted) -> None:
+        """Leave out of each table's rows the columns new to it that none of them holds a value in."""
+        for table, rows in converted.rows.items():
+            known = self.columns_of(table) or {}
+            unheld = [n for n in rows.column_names if n not in known and not _holds_value(rows.column(n))]
+            converted.rows[table] = rows.drop_columns(unheld)
+            types = converted.new_types.get(table, {})
+            converted.new_types[table] = {n: t for n, t in types.items() if n not in unheld}
+
+
+def _holds_value(values: pa.ChunkedArray) -> bool:
+    """Whether any value is there: not null, and for text not empty (Kusto's value of a string it lacks)."""
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return bool(pc.any(pc.not_equal(values, "")).as_py())
+    return values.null_count < len(values)
 
 
 def _objects_sql(log_table: LogTable) -> str:
