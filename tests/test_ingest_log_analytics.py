@@ -174,3 +174,39 @@ def test_bad_responses(tmp_path: Path, document: str, quarantined: list[tuple[in
     assert [p.message for p in report.problems] == ([problem] if problem else [])
     if problem is None:
         assert stored(report) == {"DeviceProcessEvents": 2}
+
+
+FAILED_QUERY = {
+    "error": {
+        "message": "The request had some invalid properties",
+        "code": "BadArgumentError",
+        "innererror": {
+            "code": "SyntaxError",
+            "message": "A recognition error occurred in the query.",
+            "innererror": {"code": "SYN0002", "message": "Query could not be parsed at 'DeviceProcessEvnts'"},
+        },
+    }
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("pretty.json", json.dumps(FAILED_QUERY, indent=2).encode()),
+        ("one-line.json", json.dumps(FAILED_QUERY).encode() + b"\n"),
+        ("gzip.json.gz", gzip.compress(json.dumps(FAILED_QUERY).encode())),
+    ],
+)
+@pytest.mark.parametrize("table", [None, "DeviceProcessEvents"])
+def test_a_failed_query_is_a_file_error_not_a_record(tmp_path: Path, name: str, text: bytes, table: str | None) -> None:
+    source = tmp_path / name
+    source.write_bytes(text)
+    ws, report = ingest(tmp_path, source, table=table)
+    assert [str(p) for p in report.errors] == [
+        f"{source}: the response holds no rows, only the error of a query that failed: "
+        "BadArgumentError: The request had some invalid properties; "
+        "SyntaxError: A recognition error occurred in the query.; "
+        "SYN0002: Query could not be parsed at 'DeviceProcessEvnts'"
+    ]
+    assert report.files == [] and report.quarantined == 0 and ws.quarantine().num_rows == 0
+    assert not (ws.path / "manifest").exists() or not any((ws.path / "manifest").iterdir())  # read again next time

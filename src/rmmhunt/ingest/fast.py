@@ -42,7 +42,7 @@ from rmmhunt.ingest.convert import (
     is_null,
     lit,
 )
-from rmmhunt.ingest.records import RECORD_KEYS, RESPONSE_KEYS, SCHEMA_KEYS
+from rmmhunt.ingest.records import RECORD_KEYS, RESPONSE_KEYS, SCHEMA_KEYS, is_error_response
 from rmmhunt.kql.types import KqlType
 
 GUARD, TABLE, SEEN = "__guard", "__t", "__seen"
@@ -142,11 +142,11 @@ def plan(
 
     Taken: JSON lines of Defender streaming API records, or of flat rows whose table is `Type` or
     `default_table`, all of one table of the catalog. Not taken: Event Hubs messages, Graph
-    results, Log Analytics responses, documents, and anything DuckDB cannot read at all (it fails
-    here, before any work).
+    results, Log Analytics responses (error responses too), documents, and anything DuckDB cannot
+    read at all (it fails here, before any work).
     """
     first = _first_record(path)
-    if first is None or set(first) & (RECORD_KEYS | SCHEMA_KEYS | RESPONSE_KEYS):
+    if first is None or set(first) & (RECORD_KEYS | SCHEMA_KEYS | RESPONSE_KEYS) or is_error_response(first):
         return None
     stream = "category" in first and "properties" in first
     if stream:

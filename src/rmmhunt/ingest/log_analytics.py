@@ -136,11 +136,21 @@ def _objects_sql(log_table: LogTable) -> str:
 
 def error_note(error: object) -> str:
     """A response's partial error, e.g. {"code": "PartialError", "message": ..., "details": [...]}, in words."""
+    return f"the response reports a partial error (its rows may be incomplete): {_messages(error)}"
+
+
+def failure_message(error: object) -> str:
+    """The error of a response holding nothing else, e.g. {"code": "BadArgumentError", "message": ...}, in words."""
+    return f"the response holds no rows, only the error of a query that failed: {_messages(error)}"
+
+
+def _messages(error: object) -> str:
+    """The code and message of an error, its details and inner errors, in order."""
     if not isinstance(error, dict):
-        return f"the response reports an error: {error}"
+        return str(error)
     messages = []
     pending: list[object] = [error]
-    while pending:  # the error, its details and inner errors, in order
+    while pending:
         item = pending.pop(0)
         if not isinstance(item, dict):
             continue
@@ -149,4 +159,4 @@ def error_note(error: object) -> str:
             messages.append(said)
         details = item.get("details")
         pending += [*(details if isinstance(details, list) else []), item.get("innererror")]
-    return "the response reports a partial error (its rows may be incomplete): " + "; ".join(messages)
+    return "; ".join(messages)

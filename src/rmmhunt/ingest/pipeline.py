@@ -28,7 +28,7 @@ from sqlglot import exp
 from rmmhunt.compiler.relation import col
 from rmmhunt.ingest import fast
 from rmmhunt.ingest.convert import ColumnsConverter, Converted, JsonConverter, fn, kql_type_of_name, lit
-from rmmhunt.ingest.log_analytics import RowsConverter, error_note
+from rmmhunt.ingest.log_analytics import RowsConverter, error_note, failure_message
 from rmmhunt.ingest.records import (
     JSON_TEXT,
     LINE,
@@ -434,6 +434,8 @@ class Ingester:
         except Truncated as truncated:
             notes.append(f"{name}: {truncated}")
         if document is not None and document.response_error is not None:
+            if document.failed:
+                raise IngestError(failure_message(document.response_error))
             notes.append(f"{name}: {error_note(document.response_error)}")
 
     def _json_converter(

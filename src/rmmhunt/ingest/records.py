@@ -12,12 +12,12 @@ characters outside strings, so a document of any size is read in bounded memory.
 A Log Analytics query API response, `{"tables": [{"name", "columns", "rows"}], "error"}`, is read
 the same way one level deeper: each row (a JSON array in the order of its table's `columns`) is a
 record, in batches that each hold the rows of one table (`Batch.log_table`); records are numbered
-over the whole file. An `error` beside `tables` is a partial error, kept for the file's notes.
+over the whole file. An `error` beside `tables` is a partial error, kept for the file's notes; an
+`error` alone is the response of a query that failed (`JsonDocument.failed`), not a record.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -53,6 +53,7 @@ ERROR_KEY = "error"
 # records, often written on one line: it is read as a document. The document reader takes a sequence of plain
 # objects too, so a JSON-lines file taken for a document by mistake still loads every record.
 RESPONSE_ARRAY = re.compile(rb'"(?:results|Results|tables)"\s*:\s*\[')
+ERROR_OBJECT = re.compile(rb'\{\s*"error"\s*:\s*\{')  # how the response of a failed query opens
 WHITESPACE = b" \t\r\n"
 
 
@@ -249,6 +250,8 @@ class JsonDocument:
         self.rejects = Rejects()
         self.schema: list[dict[str, str]] = []
         self.is_response = False  # a Log Analytics response: the object holds `tables`
+        self.failed = False  # a response holding only an `error`: the query failed
+        self.object_keys: list[str] = []  # of the top-level object being read
         self.tables_read = 0
         self.log_table: LogTable | None = None  # the table being read, once its columns are
         self.span_table: LogTable | None = None  # the table whose rows `spans` are
@@ -360,7 +363,7 @@ class JsonDocument:
             if char == "[":
                 self.phase, self.start = "array", position + 1
             else:
-                self.phase, self.object_start = "object", position
+                self.phase, self.object_start, self.object_keys = "object", position, []
         elif self.phase == "array" and depth == 1 and char in ",]":
             self._element(self.start, position)
             self.start = position + 1
@@ -369,6 +372,7 @@ class JsonDocument:
         elif self.phase == "object" and depth == 1:
             if char == ":":
                 self.key = self._key_before(position)
+                self.object_keys.append(self.key)
             elif char == "[":
                 if self.key in RECORD_KEYS:
                     self._records_of(None)
@@ -382,7 +386,9 @@ class JsonDocument:
             elif char == "{" and self.key == ERROR_KEY:
                 self.phase, self.start = "error", position
             elif char == "}":
-                if self.object_start is not None:
+                if self.object_keys == [ERROR_KEY] and self.error_text is not None:
+                    self.is_response = self.failed = True
+                elif self.object_start is not None:
                     self._element(self.object_start, position + 1)
                 self.phase, self.gap_start, self.object_start = "top", position + 1, None
         elif self.phase in _TABLE_PHASES:
@@ -460,7 +466,7 @@ class JsonDocument:
 
     @property
     def response_error(self) -> object | None:
-        """The `error` beside a response's `tables` (a partial error), parsed if it is JSON."""
+        """A response's `error`, parsed if it is JSON: beside `tables` a partial error, alone (`failed`) a failure."""
         if self.error_text is None or not self.is_response:
             return None
         try:
@@ -539,19 +545,31 @@ def _empty_json() -> pa.Table:
     )
 
 
+def is_error_response(value: object) -> bool:
+    """Whether a parsed JSON value is the response of a query that failed: an object holding only an `error` object."""
+    return isinstance(value, dict) and list(value) == [ERROR_KEY] and isinstance(value[ERROR_KEY], dict)
+
+
 def is_json_lines(head: bytes) -> bool:
     """Whether a JSON file holds one value per line (else it is one document), from its first bytes."""
     text = head.lstrip(WHITESPACE)
-    if text.startswith(b"[") or RESPONSE_ARRAY.search(text.split(b"\n", 1)[0]):
+    first = text.split(b"\n", 1)[0]
+    if text.startswith(b"[") or RESPONSE_ARRAY.search(first):
+        return False
+    if ERROR_OBJECT.match(first) and is_error_response(_parsed(first)):
         return False
     lines = [line for line in text.split(b"\n")[:-1] if line.strip(WHITESPACE)][:5]
     if not lines:
         return True  # a single line so far (or a huge first line): read as lines
-    parsed = 0
-    for line in lines:
-        with contextlib.suppress(ValueError):
-            parsed += isinstance(json.loads(line), dict)
+    parsed = sum(isinstance(_parsed(line), dict) for line in lines)
     return parsed * 2 >= len(lines)
+
+
+def _parsed(text: bytes) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------- CSV
