@@ -1,21 +1,22 @@
 """The fast path (DuckDB's read_json reading a JSON lines file itself) stores exactly what the
 per-line path stores, and hands a file back to the per-line path at anything it does not take:
 a key first seen after DuckDB's detection sample, a value that does not fit, invalid JSON, a record
-of another table. Each case is ingested both ways and the workspaces compared.
+of another table. The per-line path reads on from that record. Each case is ingested both ways and
+the workspaces compared.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from rmmhunt.ingest import Ingester, IngestReport, fast
+from rmmhunt.ingest import Ingester, IngestReport, fast, pipeline, records
 from rmmhunt.store import WorkspaceStore, read_quarantine
 
 DATA = Path(__file__).parent / "data" / "ingest"
@@ -38,6 +39,22 @@ def record(i: int, category: str = CERT, **properties: object) -> str:
 def many(count: int, last: str) -> str:
     """`count` good records, then `last` (past the detection sample when count > SAMPLE)."""
     return "\n".join([*(record(i) for i in range(count)), last]) + "\n"
+
+
+def good_lines(count: int, blank_every: int) -> list[str]:
+    """`count` good records, with a blank line (empty, or whitespace) after every `blank_every`-th."""
+    lines = []
+    for i in range(count):
+        lines.append(record(i))
+        if i % blank_every == blank_every - 1:
+            lines.append(" \t\r" if i % 2 else "")
+    return lines
+
+
+def refused_midway(good: int, blank_every: int) -> str:
+    """Good records, one the fast path refuses, then more."""
+    after = [record(good, Timestamp="yesterday"), record(good + 1), "", record(good + 2, NewColumn="after")]
+    return "\n".join([*good_lines(good, blank_every), *after]) + "\n"
 
 
 def quirks() -> str:
@@ -69,6 +86,8 @@ CASES: dict[str, tuple[Callable[[], str | bytes], str, bool]] = {
         False,
     ),
     "no Timestamp": (lambda: many(10, record(0, Timestamp=None)), "PT1H.json", False),
+    "refused midway, blank lines before": (lambda: refused_midway(5000, blank_every=7), "PT1H.json", False),
+    "refused midway, gzip": (lambda: gzip.compress(refused_midway(5000, 11).encode()), "PT1H.json.gz", False),
 }
 
 
@@ -99,7 +118,7 @@ def test_fast_path_stores_what_the_per_line_path_stores(
     source.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
     per_line, per_line_report = ingest(tmp_path / "per-line", source, fast_path=False)
     if kept:  # the per-line path must not be needed
-        monkeypatch.setattr(Ingester, "_ingest_in", lambda *a: pytest.fail("fell back to the per-line path"))
+        monkeypatch.setattr(Ingester, "_read", lambda *a: pytest.fail("fell back to the per-line path"))
     fast_store, fast_report = ingest(tmp_path / "fast", source, fast_path=True)
     assert fast_report.tables == per_line_report.tables
     assert contents(fast_store) == contents(per_line)
@@ -118,3 +137,56 @@ def test_fast_path_values(tmp_path: Path) -> None:
     assert json.loads(by_report[4294967299]["Extra"]) == {"b": 2, "a": [1, 2]}  # nested: kept as its text
     assert by_report[4294967300]["Extra"] == '{"a": 1}'
     assert list(store.table_columns("DeviceFileCertificateInfo"))[-2:] == ["Extra", "Note"]
+
+
+@pytest.mark.parametrize(
+    ("name", "compress"), [("PT1H.json", lambda b: b), ("PT1H.json.gz", gzip.compress)], ids=["plain", "gzip"]
+)
+def test_a_refusal_midway_keeps_what_came_before_and_reads_on_per_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, compress: Callable[[bytes], bytes]
+) -> None:
+    """Which batches DuckDB hands over before it stops at a refused record depends on its threads, so a
+    stop after two batches is staged here: the per-line path converts only the lines after them."""
+    source = tmp_path / name
+    text = "\n".join([*good_lines(500, blank_every=7), record(500, NewColumn="after")]) + "\n"
+    source.write_bytes(compress(text.encode()))
+    per_line, per_line_report = ingest(tmp_path / "per-line", source, fast_path=False)
+    batches, skips = fast.batches, []
+
+    def two_batches(*args: object) -> Iterator[pa.Table]:
+        for number, rows in enumerate(batches(*args)):  # type: ignore[arg-type]
+            if number == 2:
+                raise fast.Refused("staged")
+            yield rows
+
+    def skip_records(chunks: Iterator[bytes], count: int) -> tuple[int, Iterator[bytes]]:
+        skips.append(count)
+        return records.skip_records(chunks, count)
+
+    monkeypatch.setattr(pipeline, "FAST_BATCH_ROWS", 100)
+    monkeypatch.setattr(fast, "batches", two_batches)
+    monkeypatch.setattr(pipeline, "skip_records", skip_records)
+    fast_store, fast_report = ingest(tmp_path / "fast", source, fast_path=True)
+    assert skips == [200]
+    assert fast_report.tables == per_line_report.tables
+    assert contents(fast_store) == contents(per_line)
+
+
+TEXT = b'{"a": 1}\n\n \t\r\n{"a": 2}\r\n{"a": 3}\n{"a": 4}'
+
+
+@pytest.mark.parametrize(
+    ("count", "lines", "rest"),
+    [
+        (0, 0, TEXT),
+        (1, 1, TEXT[9:]),
+        (2, 4, b'{"a": 3}\n{"a": 4}'),  # the blank lines between are passed too
+        (3, 5, b'{"a": 4}'),
+        (4, 5, b""),  # the last line, without a line break
+    ],
+)
+@pytest.mark.parametrize("chunk_size", [1, 3, 1 << 20])
+def test_skip_records(count: int, lines: int, rest: bytes, chunk_size: int) -> None:
+    chunks = (TEXT[i : i + chunk_size] for i in range(0, len(TEXT), chunk_size))
+    passed, after = records.skip_records(chunks, count)
+    assert (passed, b"".join(after)) == (lines, rest)

@@ -246,8 +246,15 @@ def _guard(table: str, timestamped: bool) -> exp.Expression:
     return exp.Case(ifs=ifs, default=col(SEEN))
 
 
+class Refused(Exception):
+    """DuckDB stopped at a record the fast path does not take (or could not read on)."""
+
+
 def batches(con: duckdb.DuckDBPyConnection, fast: FastPlan, batch_rows: int) -> Iterator[pa.Table]:
-    """The file's rows in batches, the guard column dropped; a duckdb.Error at a record refused."""
-    for batch in con.sql(fast.query).to_arrow_reader(batch_rows):
-        table = pa.Table.from_batches([batch])
-        yield table.drop_columns([GUARD])
+    """The file's rows in batches, in the order of the file, the guard column dropped; Refused at a
+    record refused, after the batches of the records before it."""
+    try:
+        for batch in con.sql(fast.query).to_arrow_reader(batch_rows):
+            yield pa.Table.from_batches([batch]).drop_columns([GUARD])
+    except (duckdb.Error, OSError) as error:  # once streaming, DuckDB's errors come through Arrow as OSError
+        raise Refused(str(error).strip().splitlines()[0]) from error

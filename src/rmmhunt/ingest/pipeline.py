@@ -41,6 +41,8 @@ from rmmhunt.ingest.records import (
     csv_batches,
     is_json_lines,
     parquet_batches,
+    prepend,
+    skip_records,
 )
 from rmmhunt.ingest.sources import (
     IngestError,
@@ -234,19 +236,6 @@ class Ingester:
             resume = self._resume_point(manifest, source)
         except OSError as error:
             return Problem(source.name, f"cannot read: {error.strerror or error}", error=True)
-        if resume is None and self.fast_path and source.kind == "json":
-            transaction = self.store.transaction()
-            try:
-                staged = self._stage_fast(con, source, transaction)
-            except (duckdb.Error, OSError):
-                staged = None  # refused or unreadable: the per-line path reads it again, and says why
-            except BaseException:
-                transaction.abort()
-                raise
-            if staged is not None:
-                self.progress.advance(source.stat.st_size, records=sum(staged[1].read.values()))
-                return self._finish(manifest, source, transaction, *staged, [])
-            transaction.abort()
         transaction = self.store.transaction()
         try:
             return self._ingest_in(con, manifest, source, transaction, resume)
@@ -264,25 +253,27 @@ class Ingester:
             raise
 
     def _stage_fast(
-        self, con: duckdb.DuckDBPyConnection, source: Source, transaction: Transaction
-    ) -> tuple[RawFile, _Counts] | None:
-        """Stage a JSON lines file read by DuckDB itself (see fast.py), hashing it meanwhile on
-        another thread; None if the fast path does not take it. A refused record raises duckdb.Error."""
+        self, con: duckdb.DuckDBPyConnection, source: Source, tables: TableWriter, counts: _Counts
+    ) -> RawFile | None:
+        """Stage a JSON lines file read by DuckDB itself (see fast.py), hashing it meanwhile on another
+        thread; None if the fast path does not take it, or stopped at a record it refuses: then the
+        records before that one are staged and counted in `counts.read`, in the order of the file."""
         plan = fast.plan(
             con, source.path, self.store.table_columns, default_table=self.table, max_record_bytes=self.max_record_bytes
         )
         if plan is None:
             return None
-        tables = TableWriter(self.store, transaction)
-        counts = _Counts()
         with ThreadPoolExecutor(1, thread_name_prefix="rmmhunt-ingest-hash") as pool:
             hashed = pool.submit(hash_file, source.path, lambda n: None)
-            # DuckDB reads ahead on its own thread while this one writes Parquet (both without the GIL).
-            for rows in _background(fast.batches(con, plan, FAST_BATCH_ROWS)):
-                tables.write(plan.table, rows, plan.new_types)
-                counts.read[plan.table] += rows.num_rows
-            counts.stored.update(tables.close())
-            return hashed.result(), counts
+            try:
+                # DuckDB reads ahead on its own thread while this one writes Parquet (both without the GIL).
+                for rows in _background(fast.batches(con, plan, FAST_BATCH_ROWS)):
+                    tables.write(plan.table, rows, plan.new_types)
+                    counts.read[plan.table] += rows.num_rows
+            except fast.Refused:
+                return None
+            self.progress.advance(source.stat.st_size, records=sum(counts.read.values()))
+            return hashed.result()
 
     def _resume_point(self, manifest: Manifest, source: Source) -> RawFile | None:
         """Where to read on from, for a JSON lines file ingested before from this path that has grown
@@ -332,9 +323,18 @@ class Ingester:
             raw = hash_file(source.path, lambda n: self.progress.advance(n))
             self._read_parquet(con, source.name, source.path, tables, quarantine, counts, notes)
         else:
+            if resume is None and self.fast_path and source.kind == "json":
+                hashed = self._stage_fast(con, source, tables, counts)
+                if hashed is not None:
+                    counts.stored.update(tables.close())
+                    return self._finish(manifest, source, transaction, hashed, counts, notes)
+            done = sum(counts.read.values())  # records the fast path staged before one it refused
+            self.progress.advance(records=done)
             raw = resume or RawFile(source.path, lambda n: self.progress.advance(n))
             chunks = gunzip(raw.chunks()) if source.compressed else raw.chunks()
             lines_before = raw.complete_lines
+            if done:  # read on per line from the refused record: the lines before are read, not converted, again
+                lines_before, chunks = skip_records(chunks, done)
             self._read(con, source.name, source.kind, chunks, tables, quarantine, counts, notes, lines_before)
         counts.stored.update(tables.close())
         quarantine.close()
@@ -404,7 +404,7 @@ class Ingester:
         _check_text(head)
         if head.startswith(b"\xef\xbb\xbf"):
             head = head[3:]
-        chunks = _prepend(head, chunks)
+        chunks = prepend(head, chunks)
         if kind == "csv":
             reader: Iterator[Batch] = csv_batches(chunks, CSV_BATCH_ROWS, self.max_record_bytes)
             converter: JsonConverter | ColumnsConverter | None = ColumnsConverter(
@@ -583,12 +583,6 @@ def _peek(chunks: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:
     except StopIteration:
         return b"", iter(())
     return head, chunks
-
-
-def _prepend(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    if head:
-        yield head
-    yield from rest
 
 
 def _member_chunks(member: Member) -> Iterator[bytes]:

@@ -200,6 +200,42 @@ class JsonLines:
         return _text_batch(view[:complete], offsets, lines, None, rejects)
 
 
+def skip_records(chunks: Iterator[bytes], count: int) -> tuple[int, Iterator[bytes]]:
+    """Read past the first `count` lines that are not blank: the line breaks passed, and the bytes after.
+
+    DuckDB's `read_json` reads such lines, one record each, in order (blank ones it skips, any other
+    line fails it), so this is where the fast path's records end when it stops at a record.
+    """
+    lines = 0
+    carried = False  # whether the line begun in an earlier chunk holds any text
+    for chunk in chunks:
+        if count <= 0:
+            return lines, prepend(chunk, chunks)
+        buffer = np.frombuffer(chunk, np.uint8)
+        ends = np.flatnonzero(buffer == 10)
+        text = np.cumsum(~_SPACE[buffer], dtype=np.int64)  # bytes other than whitespace, up to each byte
+        if len(ends):
+            held = np.diff(text[ends], prepend=0)  # of each line ended in this chunk
+            held[0] += carried
+            done = np.cumsum(held > 0)
+            if done[-1] >= count:
+                last = int(np.searchsorted(done, count))
+                return lines + last + 1, prepend(chunk[int(ends[last]) + 1 :], chunks)
+            count -= int(done[-1])
+            lines += len(ends)
+            carried = bool(text[-1] > text[ends[-1]])
+        else:
+            carried = carried or bool(len(text) and text[-1])
+    return lines, iter(())
+
+
+def prepend(head: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    """`head`, unless empty, then the rest."""
+    if head:
+        yield head
+    yield from rest
+
+
 # ---------------------------------------------------------------- JSON documents
 
 _STRUCTURAL = np.zeros(256, bool)
