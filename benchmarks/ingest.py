@@ -7,7 +7,7 @@ in the same run, round after round, times DuckDB's own `read_json` turning the f
 `rmmhunt ingest` of it into a fresh workspace on the fast path and on the per-line path (each in a
 child process, whose peak resident memory is measured too).
 
-    python -m benchmarks ingest [--records N] [--scratch DIR] [--rounds R]
+    python -m benchmarks ingest [--records N] [--scratch DIR] [--rounds R] [--paths fast]
 """
 
 from __future__ import annotations
@@ -138,6 +138,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--records", type=int, default=DEFAULT_RECORDS)
     parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()) / "rmmhunt-bench-ingest")
     parser.add_argument("--rounds", type=int, default=2, help="alternate runs of each; the best counts")
+    parser.add_argument(
+        "--paths", default="fast,per-line", help="rmmhunt's paths to time, comma-separated: fast, per-line"
+    )
     args = parser.parse_args(argv)
     args.scratch.mkdir(parents=True, exist_ok=True)
     source = args.scratch / f"device-file-certificate-info-{args.records}.json"
@@ -146,8 +149,11 @@ def main(argv: list[str]) -> None:
         generate(source, args.records)
     size = source.stat().st_size
     ducks: list[float] = []
-    rates: dict[str, list[float]] = {"fast": [], "per-line": []}
-    peaks: dict[str, int] = {"fast": 0, "per-line": 0}
+    paths = args.paths.split(",")
+    if not set(paths) <= {"fast", "per-line"}:
+        parser.error(f"--paths: fast, per-line or both, not {args.paths}")
+    rates: dict[str, list[float]] = {path: [] for path in paths}
+    peaks: dict[str, int] = dict.fromkeys(paths, 0)
     for _ in range(args.rounds):
         with console.status("DuckDB read_json -> Parquet..."):
             ducks.append(duckdb_rate(source, args.scratch, args.records))
