@@ -139,19 +139,31 @@ def test_fast_path_values(tmp_path: Path) -> None:
     assert list(store.table_columns("DeviceFileCertificateInfo"))[-2:] == ["Extra", "Note"]
 
 
+READ_ON_TAILS = {  # what follows the records the fast path staged
+    "a value that does not fit": [record(500, Timestamp="yesterday"), "", record(501)],
+    "lines that are not JSON": ["not json", "{", record(501), "[1, 2", "", "x"],
+}
+
+
+@pytest.mark.parametrize("tail", READ_ON_TAILS)
 @pytest.mark.parametrize(
     ("name", "compress"), [("PT1H.json", lambda b: b), ("PT1H.json.gz", gzip.compress)], ids=["plain", "gzip"]
 )
 def test_a_refusal_midway_keeps_what_came_before_and_reads_on_per_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, compress: Callable[[bytes], bytes]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tail: str, name: str, compress: Callable[[bytes], bytes]
 ) -> None:
     """Which batches DuckDB hands over before it stops at a refused record depends on its threads, so a
-    stop after two batches is staged here: the per-line path converts only the lines after them."""
-    source = tmp_path / name
-    text = "\n".join([*good_lines(500, blank_every=7), record(500, NewColumn="after")]) + "\n"
-    source.write_bytes(compress(text.encode()))
+    stop is staged here: DuckDB reads only the good records, and stops after two batches of them. The
+    per-line path converts only the lines after those, and numbers them as in the file."""
+    good = good_lines(500, blank_every=7)
+    source, prefix = tmp_path / name, tmp_path / "good.json"
+    source.write_bytes(compress("\n".join([*good, *READ_ON_TAILS[tail]]).encode() + b"\n"))
+    prefix.write_text("\n".join(good) + "\n", "utf-8")
     per_line, per_line_report = ingest(tmp_path / "per-line", source, fast_path=False)
-    batches, skips = fast.batches, []
+    plan, batches, skips = fast.plan, fast.batches, []
+
+    def plan_of_good(con: object, path: Path, *args: object, **options: object) -> fast.FastPlan | None:
+        return plan(con, prefix, *args, **options)  # type: ignore[arg-type]
 
     def two_batches(*args: object) -> Iterator[pa.Table]:
         for number, rows in enumerate(batches(*args)):  # type: ignore[arg-type]
@@ -164,6 +176,7 @@ def test_a_refusal_midway_keeps_what_came_before_and_reads_on_per_line(
         return records.skip_records(chunks, count)
 
     monkeypatch.setattr(pipeline, "FAST_BATCH_ROWS", 100)
+    monkeypatch.setattr(fast, "plan", plan_of_good)
     monkeypatch.setattr(fast, "batches", two_batches)
     monkeypatch.setattr(pipeline, "skip_records", skip_records)
     fast_store, fast_report = ingest(tmp_path / "fast", source, fast_path=True)

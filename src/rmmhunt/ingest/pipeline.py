@@ -4,6 +4,9 @@ Per source file: skip it if the manifest has it (same path, size and mtime; or, 
 SHA-256); otherwise read it in batches on a background thread (read, decompress, hash, split into
 records) while this thread converts each batch in DuckDB and stages the rows per table and day and
 the quarantined records; at the end, stage the manifest entry and commit the file's transaction.
+
+JSON lines go first to the fast path (fast.py: DuckDB reads the file itself); where it stops at a
+record it does not take, the records before stay staged and the per-line path reads on from there.
 """
 
 from __future__ import annotations
@@ -329,13 +332,15 @@ class Ingester:
                     counts.stored.update(tables.close())
                     return self._finish(manifest, source, transaction, hashed, counts, notes)
             done = sum(counts.read.values())  # records the fast path staged before one it refused
-            self.progress.advance(records=done)
             raw = resume or RawFile(source.path, lambda n: self.progress.advance(n))
             chunks = gunzip(raw.chunks()) if source.compressed else raw.chunks()
             lines_before = raw.complete_lines
             if done:  # read on per line from the refused record: the lines before are read, not converted, again
+                self.progress.advance(records=done)
                 lines_before, chunks = skip_records(chunks, done)
-            self._read(con, source.name, source.kind, chunks, tables, quarantine, counts, notes, lines_before)
+            self._read(
+                con, source.name, source.kind, chunks, tables, quarantine, counts, notes, lines_before, read_on=done > 0
+            )
         counts.stored.update(tables.close())
         quarantine.close()
         return self._finish(manifest, source, transaction, raw, counts, notes)
@@ -387,7 +392,10 @@ class Ingester:
         counts: _Counts,
         notes: list[str],
         lines_before: int = 0,
+        *,
+        read_on: bool = False,
     ) -> None:
+        """Read records from `chunks`; `read_on`: they follow lines of a JSON lines file read before."""
         try:
             head, chunks = _peek(chunks)
         except Truncated as truncated:
@@ -401,9 +409,10 @@ class Ingester:
                 spooled.seek(0)
                 self._read_parquet(con, name, spooled, tables, quarantine, counts, notes)
             return
-        _check_text(head)
-        if head.startswith(b"\xef\xbb\xbf"):
-            head = head[3:]
+        if not read_on:  # the checks of a file's first bytes
+            _check_text(head)
+            if head.startswith(b"\xef\xbb\xbf"):
+                head = head[3:]
         chunks = prepend(head, chunks)
         if kind == "csv":
             reader: Iterator[Batch] = csv_batches(chunks, CSV_BATCH_ROWS, self.max_record_bytes)
@@ -411,7 +420,7 @@ class Ingester:
                 con, tables.columns, default_table=self.table
             )
             document = None
-        elif is_json_lines(head):
+        elif read_on or is_json_lines(head):
             reader, converter, document = (
                 JsonLines(self.batch_bytes, self.max_record_bytes, lines_before).batches(chunks),
                 None,
