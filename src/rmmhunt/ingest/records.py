@@ -213,19 +213,20 @@ def skip_records(chunks: Iterator[bytes], count: int) -> tuple[int, Iterator[byt
             return lines, prepend(chunk, chunks)
         buffer = np.frombuffer(chunk, np.uint8)
         ends = np.flatnonzero(buffer == 10)
-        text = np.cumsum(~_SPACE[buffer], dtype=np.int64)  # bytes other than whitespace, up to each byte
         if len(ends):
-            held = np.diff(text[ends], prepend=0)  # of each line ended in this chunk
-            held[0] += carried
-            done = np.cumsum(held > 0)
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            held = ~_SPACE[buffer[starts]]  # a line that begins with text holds some: a record begins with "{"
+            for i in np.flatnonzero(~held):  # the few that begin with whitespace: look along them
+                held[i] = not _SPACE[buffer[starts[i] : ends[i]]].all()
+            held[0] |= carried
+            done = np.cumsum(held)
             if done[-1] >= count:
                 last = int(np.searchsorted(done, count))
                 return lines + last + 1, prepend(chunk[int(ends[last]) + 1 :], chunks)
             count -= int(done[-1])
             lines += len(ends)
-            carried = bool(text[-1] > text[ends[-1]])
-        else:
-            carried = carried or bool(len(text) and text[-1])
+            carried = False
+        carried = carried or not _SPACE[buffer[int(ends[-1]) + 1 if len(ends) else 0 :]].all()
     return lines, iter(())
 
 
