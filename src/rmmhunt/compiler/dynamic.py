@@ -27,7 +27,11 @@ def coerce(value: Typed, target: KqlType) -> Typed:
     """A dynamic operand converted to the scalar type it is compared with; other values unchanged."""
     if value.type is not KqlType.DYNAMIC or target is KqlType.DYNAMIC:
         return value
-    text = to_text(value)
+    return from_text(to_text(value), target)
+
+
+def from_text(text: exp.Expression, target: KqlType) -> Typed:
+    """A dynamic value's text (as `to_text` gives it) as the scalar type `target`: null when it is not one."""
     if target in (KqlType.STRING, KqlType.GUID):
         return Typed(text, target)
     return Typed(exp.TryCast(this=text, to=sql_type(target)), target)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
@@ -26,6 +26,9 @@ class Relation:
     filterable: bool = False
     # The sort order rows are in (after sort/top), for row_number(), prev() and next().
     order: tuple[exp.Ordered, ...] = ()
+    # Columns the operator that made this relation set to parse_json(C), by C, a string column it keeps:
+    # a property of one can be read from C's text, the JSON parsed once (see `mv-expand`).
+    parsed_from: dict[str, str] = field(default_factory=dict)
 
     def select_from(self, alias: str, items: list[exp.Expression]) -> exp.Select:
         """SELECT items FROM (this) AS alias."""

@@ -4,12 +4,15 @@ serialize, as, render, sample, sample-distinct, getschema, invoke."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
 from rmmhunt.compiler import dynamic
 from rmmhunt.compiler.context import Typed
+from rmmhunt.compiler.expansion import element_type, elements, reads_text, typed
+from rmmhunt.compiler.functions import dynamic as dynamic_functions
 from rmmhunt.compiler.naming import inferred_name
 from rmmhunt.compiler.relation import Relation, col, ident
 from rmmhunt.compiler.scalar import ExprCompiler
@@ -90,52 +93,74 @@ def named_items(compiler: TabularCompiler, op: ast.MvExpand | ast.MvApply) -> tu
 
 
 def mv_expand(compiler: TabularCompiler, op: ast.MvExpand, relation: Relation) -> Relation:
-    """One row per array element; several columns expand side by side (shorter ones padded with null).
+    """One row per array element or bag property; several columns expand side by side (shorter ones padded
+    with null). What each value expands into is `expansion.elements`.
 
     https://learn.microsoft.com/en-us/kusto/query/mv-expand-operator
     """
-    op = ast.MvExpand(op.span, named_items(compiler, op), op.item_index, op.limit)
+    op = ast.MvExpand(op.span, named_items(compiler, op), op.item_index, op.limit, op.bag_kind)
     if op.limit is not None or op.item_index is not None:
         return _mv_expand_indexed(compiler, op, relation)
-    scalar = ExprCompiler(compiler.ctx, relation.columns)
-    expanded: dict[str, exp.Expression] = {}
-    types: dict[str, KqlType] = {}
-    for item in op.items:
-        array = _json_array(scalar.compile(item.expr))
-        element: exp.Expression = exp.Explode(this=array)
-        types[item.name] = item.to_type or KqlType.DYNAMIC
-        expanded[item.name] = element
+    staged, values = _staged_values(compiler, op, relation)
+    expanded = {
+        item.name: exp.Explode(this=elements(compiler, col(value), item.to_type, op.bag_kind, item.expr))
+        for item, value in zip(op.items, values, strict=True)
+    }
     items = [col(n) if n not in expanded else _aliased(expanded[n], n) for n in relation.columns]
     items += [_aliased(e, n) for n, e in expanded.items() if n not in relation.columns]
-    inner = Relation(
-        relation.select_from(compiler.ctx.next_alias(), items),
-        {**relation.columns, **dict.fromkeys(expanded, KqlType.DYNAMIC)},
-    )
+    types = {item.name: element_type(item.to_type) for item in op.items}
+    inner = Relation(staged.select_from(compiler.ctx.next_alias(), items), {**relation.columns, **types})
     return _cast_expanded(compiler, inner, op)
 
 
-def _json_array(value: Typed) -> exp.Expression:
-    """Any dynamic value as a JSON[] list: arrays as themselves, a scalar or bag as a one-element list."""
-    as_json = dynamic.as_json(value)
-    is_array = exp.EQ(
-        this=exp.Anonymous(this="json_type", expressions=[as_json]), expression=exp.Literal.string("ARRAY")
+def _staged_values(
+    compiler: TabularCompiler, op: ast.MvExpand | ast.MvApply, relation: Relation
+) -> tuple[Relation, list[str]]:
+    """`relation` with each item's value as JSON in a hidden column of its own, the names of those columns:
+    an expansion reads its value in several places, and DuckDB would work it out for each."""
+    scalar = ExprCompiler(compiler.ctx, relation.columns)
+    values = {
+        f"__rmmhunt_value{k}": dynamic.as_json(_item_value(scalar, item.expr, relation.parsed_from))
+        for k, item in enumerate(op.items)
+    }
+    query = relation.select_from(
+        compiler.ctx.next_alias(), [*relation.column_items(), *(_aliased(v, n) for n, v in values.items())]
     )
-    return exp.If(
-        this=is_array,
-        true=exp.cast(as_json.copy(), exp.DataType.build("JSON[]")),
-        false=exp.Array(expressions=[as_json.copy()]),
-    )
+    return Relation(query, {**relation.columns, **dict.fromkeys(values, KqlType.DYNAMIC)}), list(values)
+
+
+def _item_value(scalar: ExprCompiler, expr: ast.Expr, parsed_from: dict[str, str]) -> Typed:
+    """An item's value. A path into a column parsed by the previous operator is read from the text it was
+    parsed from (`Relation.parsed_from`), and a JSON null is left as it is: the expansion makes it null."""
+    expr = _from_parsed_text(expr, parsed_from)
+    if isinstance(expr, ast.Member):
+        return dynamic_functions.member_access(scalar, expr, keep_json_null=True)
+    if isinstance(expr, ast.Index):
+        return dynamic_functions.index_access(scalar, expr, keep_json_null=True)
+    return scalar.compile(expr)
+
+
+def _from_parsed_text(expr: ast.Expr, parsed_from: dict[str, str]) -> ast.Expr:
+    """`F.a[0]` as `parse_json(C).a[0]` when F is parse_json(C); anything else as it is."""
+    if not isinstance(expr, ast.Member | ast.Index):
+        return expr
+    obj = expr.obj
+    if isinstance(obj, ast.Name) and obj.name in parsed_from:
+        obj = ast.Call(obj.span, "parse_json", (ast.Name(obj.span, parsed_from[obj.name]),), obj.span)
+    else:
+        obj = _from_parsed_text(obj, parsed_from)
+    return replace(expr, obj=obj)
 
 
 def _cast_expanded(compiler: TabularCompiler, relation: Relation, op: ast.MvExpand | ast.MvApply) -> Relation:
-    targets = {i.name: i.to_type for i in op.items if i.to_type and i.to_type is not KqlType.DYNAMIC}
+    """Expanded text as each item's `to typeof(T)`."""
+    targets = {i.name: i.to_type for i in op.items if i.to_type and reads_text(i.to_type)}
     if not targets:
         return relation
     items = []
     for name in relation.columns:
         if name in targets:
-            cast = dynamic.coerce(Typed(col(name), KqlType.DYNAMIC), targets[name])
-            items.append(_aliased(cast.sql, name))
+            items.append(_aliased(typed(col(name), targets[name]).sql, name))
         else:
             items.append(col(name))
     columns = {n: targets.get(n, t) for n, t in relation.columns.items()}
@@ -157,28 +182,34 @@ def expand_by_position(
     compiler: TabularCompiler, op: ast.MvExpand | ast.MvApply, relation: Relation, index_name: str
 ) -> Relation:
     """One row per position of the longest array, each array's element there (null past its end) and the
-    0-based position as `index_name`, kept below `op.limit` when there is one. Items must be named (`named_items`)."""
-    scalar = ExprCompiler(compiler.ctx, relation.columns)
-    arrays = {f"__rmmhunt_array{k}": _json_array(scalar.compile(item.expr)) for k, item in enumerate(op.items)}
+    0-based position as `index_name`, kept below `op.limit` when there is one. Items must be named (`named_items`).
+    mv-apply expands as mv-expand does by default (https://learn.microsoft.com/en-us/kusto/query/mv-apply-operator)."""
+    bag_kind = op.bag_kind if isinstance(op, ast.MvExpand) else "bag"
+    staged, values = _staged_values(compiler, op, relation)
+    arrays = {
+        f"__rmmhunt_array{k}": elements(compiler, col(value), item.to_type, bag_kind, item.expr)
+        for k, (item, value) in enumerate(zip(op.items, values, strict=True))
+    }
     lengths = [exp.Anonymous(this="len", expressions=[col(a)]) for a in arrays]
     longest = lengths[0] if len(lengths) == 1 else exp.Greatest(this=lengths[0], expressions=lengths[1:])
     positions = exp.Anonymous(this="range", expressions=[longest])
-    with_arrays = relation.select_from(
+    with_arrays = staged.select_from(
         compiler.ctx.next_alias(), [*relation.column_items(), *(_aliased(a, n) for n, a in arrays.items())]
     )
-    staged = exp.Select(expressions=[exp.Star(), _aliased(exp.Explode(this=positions), index_name)]).from_(
+    staged_positions = exp.Select(expressions=[exp.Star(), _aliased(exp.Explode(this=positions), index_name)]).from_(
         with_arrays.subquery(compiler.ctx.next_alias()), copy=False
     )
     one_based = exp.Add(this=col(index_name), expression=exp.Literal.number(1))
-    elements = {
+    picked = {
         item.name: exp.Bracket(this=col(array), expressions=[one_based.copy()])
         for item, array in zip(op.items, arrays, strict=True)
     }
-    items = [_aliased(elements[n], n) if n in elements else col(n) for n in relation.columns]
-    items += [_aliased(e, n) for n, e in elements.items() if n not in relation.columns]
+    items = [_aliased(picked[n], n) if n in picked else col(n) for n in relation.columns]
+    items += [_aliased(e, n) for n, e in picked.items() if n not in relation.columns]
     items.append(col(index_name))
-    columns = {**relation.columns, **dict.fromkeys(elements, KqlType.DYNAMIC), index_name: KqlType.LONG}
-    query = exp.Select(expressions=items).from_(staged.subquery(compiler.ctx.next_alias()), copy=False)
+    types = {item.name: element_type(item.to_type) for item in op.items}
+    columns = {**relation.columns, **types, index_name: KqlType.LONG}
+    query = exp.Select(expressions=items).from_(staged_positions.subquery(compiler.ctx.next_alias()), copy=False)
     if op.limit is not None:
         limit = ExprCompiler(compiler.ctx, {}).compile(op.limit)
         query = query.where(exp.LT(this=col(index_name), expression=limit.sql), copy=False)

@@ -29,6 +29,7 @@ from rmmhunt.compiler.aggregates import (
     wrapped_aggregate_name,
 )
 from rmmhunt.compiler.context import QueryContext, Typed
+from rmmhunt.compiler.functions.convert import PARSE_JSON_NAMES
 from rmmhunt.compiler.literals import literal
 from rmmhunt.compiler.naming import inferred_name, unique
 from rmmhunt.compiler.relation import Relation, col, ident
@@ -271,6 +272,7 @@ class TabularCompiler:
         https://learn.microsoft.com/en-us/kusto/query/extend-operator
         """
         defined: dict[str, Typed] = {}
+        sources: dict[str, ast.Expr] = {}
         scalar = ExprCompiler(self.ctx, relation.columns, defined, order=relation.order)
         for item in op.items:
             typed = scalar.compile(item.expr)
@@ -278,12 +280,26 @@ class TabularCompiler:
             name = item.name or inferred_name(item.expr) or self.ctx.namer.next(taken)
             defined.pop(name, None)
             defined[name] = typed
+            sources[name] = item.expr
         kept = [n for n in relation.columns if n not in defined]
         still_ordered = not any(n in defined for o in relation.order for n in _column_names(o))
         columns = {n: relation.columns[n] for n in kept} | {n: t.type for n, t in defined.items()}
         items: list[exp.Expression] = [col(n) for n in kept]
         items += [aliased(t.sql, n) for n, t in defined.items()]
-        return Relation(self.wrap(relation, items), columns, order=relation.order if still_ordered else ())
+        parsed_from = {
+            name: text
+            for name, expr in sources.items()
+            if (text := self._parsed_column(expr)) in kept and relation.columns[text] is KqlType.STRING
+        }
+        order = relation.order if still_ordered else ()
+        return Relation(self.wrap(relation, items), columns, order=order, parsed_from=parsed_from)
+
+    def _parsed_column(self, expr: ast.Expr) -> str | None:
+        """C when `expr` is parse_json(C) (or an alias) of a column C."""
+        if not (isinstance(expr, ast.Call) and expr.name in PARSE_JSON_NAMES and len(expr.args) == 1):
+            return None
+        text = expr.args[0]
+        return text.name if isinstance(text, ast.Name) and expr.name not in self.ctx.functions else None
 
     def summarize(self, op: ast.Summarize, relation: Relation) -> Relation:
         scalar = ExprCompiler(self.ctx, relation.columns)

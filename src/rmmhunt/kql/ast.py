@@ -328,6 +328,7 @@ class MvExpand(Operator):
     items: tuple[MvExpandItem, ...]
     item_index: str | None
     limit: Expr | None
+    bag_kind: str = "bag"  # kind= / bagexpansion=: a bag's properties as single-entry bags or [key, value] arrays
 
 
 @dataclass(frozen=True, slots=True)

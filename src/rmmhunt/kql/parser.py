@@ -645,10 +645,13 @@ class Parser:
 
     def op_mv_expand(self, span: Span) -> ast.Operator:
         options = self.options("bagexpansion", "with_itemindex", "kind")
+        kind, kind_span = options.get("kind") or options.get("bagexpansion") or ("bag", span)
+        if kind.lower() not in ("bag", "array"):
+            raise KqlSyntaxError(f"mv-expand kind must be bag or array, not {kind!r}", kind_span, self.source)
         items = self.expand_items()
         limit = self.parse_expr() if self.accept_word("limit") else None
         index = options.get("with_itemindex", (None, span))[0]
-        return ast.MvExpand(span.to(self._end()), items, index, limit)
+        return ast.MvExpand(span.to(self._end()), items, index, limit, kind.lower())
 
     def op_mv_apply(self, span: Span) -> ast.Operator:
         options = self.options("with_itemindex")

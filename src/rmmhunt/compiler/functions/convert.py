@@ -512,6 +512,9 @@ def guid_of(compiler: ExprCompiler, arg: Typed) -> exp.Expression:
     return sql.bind(compiler, text, body)
 
 
+PARSE_JSON_NAMES = ("todynamic", "parse_json", "parsejson", "toobject")
+
+
 def parse_json(compiler: ExprCompiler, arg: Typed) -> exp.Expression:
     """A JSON string parsed; text that is not JSON stays a dynamic string; "" is null."""
     if arg.type is KqlType.DYNAMIC:
@@ -581,7 +584,7 @@ for _names, _target in (
     (("tobool", "toboolean"), KqlType.BOOL),
     (("todatetime",), KqlType.DATETIME),
     (("totimespan", "totime"), KqlType.TIMESPAN),
-    (("todynamic", "parse_json", "parsejson", "toobject"), KqlType.DYNAMIC),
+    (PARSE_JSON_NAMES, KqlType.DYNAMIC),
 ):
     function(*_names, args=1)(_converter(_target))
 

@@ -17,7 +17,7 @@ from sqlglot import exp
 from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.functions.conditional import empty_test
-from rmmhunt.compiler.functions.convert import json_of, number_of, py_json, string_of
+from rmmhunt.compiler.functions.convert import PARSE_JSON_NAMES, json_of, number_of, py_json, string_of
 from rmmhunt.compiler.functions.registry import (
     INTEGERS,
     NUMBERS,
@@ -84,8 +84,14 @@ def _constant_lookup(container: object, key: object) -> tuple[bool, object]:
     return False, None
 
 
-def lookup(compiler: ExprCompiler, obj: Typed, key: Typed, span_node: ast.Expr) -> Typed:
-    """obj[key] on a dynamic value: a property for a string key, an element for an integer index."""
+def lookup(
+    compiler: ExprCompiler, obj: Typed, key: Typed, span_node: ast.Expr, *, keep_json_null: bool = False
+) -> Typed:
+    """obj[key] on a dynamic value: a property for a string key, an element for an integer index.
+
+    `keep_json_null` leaves a JSON null as it is, for a caller that tells it from null itself: turning it
+    into null compares the value read with 'null', and DuckDB reads it a second time to do so.
+    """
     if obj.type is not KqlType.DYNAMIC:
         raise KqlTypeError(
             f"only a dynamic value has properties or elements, not a {obj.type.value}",
@@ -96,47 +102,76 @@ def lookup(compiler: ExprCompiler, obj: Typed, key: Typed, span_node: ast.Expr) 
         ok, value = _constant_lookup(obj.value, key.value)
         if ok:
             return literal(value, KqlType.DYNAMIC)
-    container = sql.as_json(obj.sql)
+    extracted = exp.JSONExtract(this=sql.as_json(obj.sql), expression=_path(compiler, key, span_node))
+    return Typed(extracted if keep_json_null else _null_if_json_null(extracted), KqlType.DYNAMIC)
+
+
+def _lookup_in_text(
+    compiler: ExprCompiler, text: Typed, key: Typed, span_node: ast.Expr, *, keep_json_null: bool
+) -> Typed:
+    """parse_json(text)[key] read from the text itself: one parse rather than parse_json's two and the
+    lookup's third. Text that is not JSON (a dynamic string once parsed) and "" (null) have no properties."""
+    path = _path(compiler, key, span_node)
+    valid = sql.anon("json_valid", text.sql)
+    extracted = case((valid, exp.JSONExtract(this=text.sql.copy(), expression=path)))
+    return Typed(extracted if keep_json_null else _null_if_json_null(extracted), KqlType.DYNAMIC)
+
+
+def _path(compiler: ExprCompiler, key: Typed, span_node: ast.Expr) -> exp.Expression:
+    """The JSON path of a property (string key) or an element (integer index, negative from the end)."""
     if key.type in STRINGS:
         if key.is_constant and isinstance(key.value, str):
-            path: exp.Expression = s("$." + _quoted_key(key.value))
-        else:
-            escaped = exp.Replace(
-                this=exp.Replace(this=key.sql, expression=s("\\"), replacement=s("\\\\")),
-                expression=s('"'),
-                replacement=s('\\"'),
-            )
-            # parenthesized here rather than by the SQL generator, which would change the tree to do it
-            path = sql.paren(sql.concat(s('$."'), escaped, s('"')))
-    elif key.type in INTEGERS or key.type is KqlType.DYNAMIC:
-        if key.is_constant and isinstance(key.value, int):
-            path = s(f"$[{key.value}]" if key.value >= 0 else f"$[#{key.value}]")
-        else:
-            index = number_of(compiler, key, KqlType.LONG)
-
-            def indexed(i: Ref) -> exp.Expression:
-                ahead = sql.concat(s("$["), sql.text(i()), s("]"))
-                behind = sql.concat(s("$[#"), sql.text(i()), s("]"))
-                return case((exp.LT(this=i(), expression=n(0)), behind), default=ahead)
-
-            path = sql.bind(compiler, index, indexed)
-    else:
-        raise KqlTypeError(
-            f"a dynamic value is indexed by a string or an integer, not a {key.type.value}",
-            span_node.span,
-            compiler.ctx.source,
+            return s("$." + _quoted_key(key.value))
+        escaped = exp.Replace(
+            this=exp.Replace(this=key.sql, expression=s("\\"), replacement=s("\\\\")),
+            expression=s('"'),
+            replacement=s('\\"'),
         )
-    return Typed(_null_if_json_null(exp.JSONExtract(this=container, expression=path)), KqlType.DYNAMIC)
+        # parenthesized here rather than by the SQL generator, which would change the tree to do it
+        return sql.paren(sql.concat(s('$."'), escaped, s('"')))
+    if key.type in INTEGERS or key.type is KqlType.DYNAMIC:
+        if key.is_constant and isinstance(key.value, int):
+            return s(f"$[{key.value}]" if key.value >= 0 else f"$[#{key.value}]")
+        index = number_of(compiler, key, KqlType.LONG)
+
+        def indexed(i: Ref) -> exp.Expression:
+            ahead = sql.concat(s("$["), sql.text(i()), s("]"))
+            behind = sql.concat(s("$[#"), sql.text(i()), s("]"))
+            return case((exp.LT(this=i(), expression=n(0)), behind), default=ahead)
+
+        return sql.bind(compiler, index, indexed)
+    raise KqlTypeError(
+        f"a dynamic value is indexed by a string or an integer, not a {key.type.value}",
+        span_node.span,
+        compiler.ctx.source,
+    )
 
 
-def member_access(compiler: ExprCompiler, node: ast.Member) -> Typed:
+def _parsed_text(compiler: ExprCompiler, node: ast.Expr) -> Typed | None:
+    """The string `node` parses when it is parse_json(string) (or an alias) of a column: read twice, so simple."""
+    if not (isinstance(node, ast.Call) and node.name in PARSE_JSON_NAMES and len(node.args) == 1):
+        return None
+    if node.name in compiler.ctx.functions:  # a user-defined function of that name
+        return None
+    text = compiler.compile(node.args[0])
+    return text if text.type is KqlType.STRING and not text.is_constant and sql.is_simple(text.sql) else None
+
+
+def _access(compiler: ExprCompiler, obj: ast.Expr, key: Typed, node: ast.Expr, keep_json_null: bool) -> Typed:
+    text = _parsed_text(compiler, obj)
+    if text is not None:
+        return _lookup_in_text(compiler, text, key, node, keep_json_null=keep_json_null)
+    return lookup(compiler, compiler.compile(obj), key, node, keep_json_null=keep_json_null)
+
+
+def member_access(compiler: ExprCompiler, node: ast.Member, *, keep_json_null: bool = False) -> Typed:
     """`d.name`: the property `name` of a dynamic bag (null when absent)."""
-    return lookup(compiler, compiler.compile(node.obj), literal(node.name, KqlType.STRING), node)
+    return _access(compiler, node.obj, literal(node.name, KqlType.STRING), node, keep_json_null)
 
 
-def index_access(compiler: ExprCompiler, node: ast.Index) -> Typed:
+def index_access(compiler: ExprCompiler, node: ast.Index, *, keep_json_null: bool = False) -> Typed:
     """`d['name']`, `d[col]`, `d[0]`, `d[-1]` (from the end)."""
-    return lookup(compiler, compiler.compile(node.obj), compiler.compile(node.index), node)
+    return _access(compiler, node.obj, compiler.compile(node.index), node, keep_json_null)
 
 
 # ---------------------------------------------------------------- arrays
