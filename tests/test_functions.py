@@ -1612,6 +1612,15 @@ ACCESS_CASES: list[Case] = [
         [[30, 1, 10, None], [None, None, None, None]],
         page("scalar-data-types/dynamic"),
     ),
+    # parse_json(s).key reads s's text; text that is not JSON and "" have no properties.
+    Case(
+        "access-property-of-parsed-text",
+        """datatable(s:string)['{"a":1}', 'oops', '', '[5, 6]', 'null']"""
+        " | project x = parse_json(s).a, y = parse_json(s)[0], z = todynamic(s)[-1]",
+        ["x", "y", "z"],
+        [[1, None, None], [None, None, None], [None, None, None], [None, 5, 6], [None, None, None]],
+        fn("parse_json"),
+    ),
     Case(
         "access-json-null-is-null",
         "datatable(d:dynamic)[dynamic({'h': null, 's': 'x'})] | project a = isnull(d.h), b = isnull(d.s), c ="

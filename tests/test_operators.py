@@ -207,6 +207,103 @@ CASES: list[Case] = [
         [[5, 1, 0], [6, None, 1]],
         doc("mv-expand-operator"),
     ),
+    # Null gives one null row; an empty array or bag none; any other value is expanded once, as itself.
+    Case(
+        "mv-expand-null-empty-and-scalar",
+        "datatable(k:long, d:dynamic)[1, dynamic(null), 2, dynamic([]), 3, dynamic({}), 4, dynamic(5), 5,"
+        ' dynamic("x")] | mv-expand d',
+        ["k", "d"],
+        [[1, None], [4, 5], [5, "x"]],
+        doc("mv-expand-operator"),
+    ),
+    # The doc's bag expansion examples: kind=bag (the default) gives single-entry bags, kind=array pairs.
+    Case(
+        "mv-expand-bag-into-single-entry-bags",
+        'datatable(a:int, b:dynamic)[1, dynamic({"prop1":"a1", "prop2":"b1"}), 2, dynamic({"prop1":"a2"})]'
+        " | mv-expand b",
+        ["a", "b"],
+        [[1, {"prop1": "a1"}], [1, {"prop2": "b1"}], [2, {"prop1": "a2"}]],
+        doc("mv-expand-operator"),
+    ),
+    Case(
+        "mv-expand-kind-array-key-value-pairs",
+        'datatable(a:int, b:dynamic)[1, dynamic({"prop1":"a1", "prop2":["b1"]})] | mv-expand kind=array b',
+        ["a", "b"],
+        [[1, ["prop1", "a1"]], [1, ["prop2", ["b1"]]]],
+        doc("mv-expand-operator"),
+    ),
+    Case(
+        "mv-expand-bagexpansion-array-to-string",
+        'print b=dynamic({"p":null, "q":"x"}) | mv-expand bagexpansion=array b to typeof(string)',
+        ["b"],
+        [['["p",null]'], ['["q","x"]']],
+        doc("mv-expand-operator"),
+        types=["string"],
+    ),
+    Case(
+        "mv-expand-bag-with-itemindex",
+        'print d=dynamic({"a":1, "b":2}) | mv-expand with_itemindex=i d',
+        ["d", "i"],
+        [[{"a": 1}, 0], [{"b": 2}, 1]],
+        doc("mv-expand-operator"),
+    ),
+    # to typeof(string) gives each element's text as tostring() does: JSON text for anything but a string.
+    Case(
+        "mv-expand-to-string-of-other-types",
+        'print d=dynamic([1, "a", true, {"b":2}, [3], 1.5]) | mv-expand d to typeof(string)',
+        ["d"],
+        [["1"], ["a"], ["true"], ['{"b":2}'], ["[3]"], ["1.5"]],
+        doc("mv-expand-operator"),
+        types=["string"],
+    ),
+    # "Array elements that don't conform with the declared type become null values."
+    Case(
+        "mv-expand-to-long-of-non-numbers",
+        'print d=dynamic([1, "x", true, {"a":1}]) | mv-expand d to typeof(long)',
+        ["d"],
+        [[1], [None], [None], [None]],
+        doc("mv-expand-operator"),
+        types=["long"],
+    ),
+    # A property of a column parse_json made is read from the text: the same rows as from the parsed value.
+    Case(
+        "mv-expand-property-of-parsed-column",
+        """datatable(s:string)['{"Tags":["a","b"]}', '{"Tags":"solo"}', '{"Tags":null}', '{"Tags":[]}', '{}',"""
+        " 'not json', ''] | extend F = parse_json(s) | mv-expand T = F.Tags | project s, T",
+        ["s", "T"],
+        [
+            ['{"Tags":["a","b"]}', "a"],
+            ['{"Tags":["a","b"]}', "b"],
+            ['{"Tags":"solo"}', "solo"],
+            ['{"Tags":null}', None],
+            ["{}", None],
+            ["not json", None],
+            ["", None],
+        ],
+        doc("mv-expand-operator"),
+    ),
+    Case(
+        "mv-expand-property-of-parsed-column-to-string",
+        """datatable(s:string)['{"Tags":["a",1,{"b":true}]}', '{"Tags":{"k":"v"}}']"""
+        " | extend F = parse_json(s) | mv-expand T = F.Tags to typeof(string) | project T, F",
+        ["T", "F"],
+        [
+            ["a", {"Tags": ["a", 1, {"b": True}]}],
+            ["1", {"Tags": ["a", 1, {"b": True}]}],
+            ['{"b":true}', {"Tags": ["a", 1, {"b": True}]}],
+            ['{"k":"v"}', {"Tags": {"k": "v"}}],
+        ],
+        doc("mv-expand-operator"),
+    ),
+    # The column the text was parsed from is redefined by the same extend: the parsed value is expanded.
+    Case(
+        "mv-expand-property-of-parsed-column-whose-text-changed",
+        """datatable(s:string)['{"t":[1,2]}'] | extend F = parse_json(s), s = '{"t":[3]}' | mv-expand T = F.t"""
+        " | project T",
+        ["T"],
+        [[1], [2]],
+        doc("mv-expand-operator"),
+    ),
     # ------------------------------------------------------------ mv-apply
     # The doc's first example: the two largest values of each row's array.
     Case(

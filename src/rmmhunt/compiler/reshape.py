@@ -13,6 +13,7 @@ from rmmhunt.compiler import dynamic
 from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.expansion import element_type, elements, reads_text, typed
 from rmmhunt.compiler.functions import dynamic as dynamic_functions
+from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.naming import inferred_name
 from rmmhunt.compiler.relation import Relation, col, ident
 from rmmhunt.compiler.scalar import ExprCompiler
@@ -201,8 +202,7 @@ def expand_by_position(
     )
     one_based = exp.Add(this=col(index_name), expression=exp.Literal.number(1))
     picked = {
-        item.name: exp.Bracket(this=col(array), expressions=[one_based.copy()])
-        for item, array in zip(op.items, arrays, strict=True)
+        item.name: sql.element(col(array), one_based.copy()) for item, array in zip(op.items, arrays, strict=True)
     }
     items = [_aliased(picked[n], n) if n in picked else col(n) for n in relation.columns]
     items += [_aliased(e, n) for n, e in picked.items() if n not in relation.columns]

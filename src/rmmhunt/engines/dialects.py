@@ -27,6 +27,7 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | json_type(json[, path])              | schema_of_variant's type, named as DuckDB names it               |
 | to_json(x) of a SQL scalar           | to_json(CAST(x AS VARIANT))                                      |
 | CAST(json AS JSON[])                 | the elements' JSON texts: ARRAY<VARIANT> elements to_json        |
+| json_valid(text)                     | try_parse_json(text) IS NOT NULL                                 |
 | CAST('1-01-01 ...' AS TIMESTAMP)     | the year written with four digits, as Spark requires             |
 | ts + INTERVAL (n) unit (exp.DateAdd) | timestampadd(unit, n, ts): Spark's date_add() would drop the time |
 | (?P<name>...) in a regex constant    | (?<name>...), Java's spelling of RE2's named group               |
@@ -510,6 +511,11 @@ def _spark_json_list(json_text: exp.Expression) -> exp.Expression:
     return call("transform", _variant_as(_variant(json_text), "ARRAY<VARIANT>"), to_text)
 
 
+def _spark_json_valid(args: list[exp.Expression]) -> exp.Expression:
+    (text,) = args
+    return exp.Not(this=exp.Is(this=_variant(text), expression=exp.null()))
+
+
 SPARK_FUNCTIONS: dict[str, Rewrite] = {
     "time_bucket": _spark_time_bucket,
     "epoch_us": _spark_epoch_us,
@@ -523,6 +529,7 @@ SPARK_FUNCTIONS: dict[str, Rewrite] = {
     "json_type": _spark_json_type,
     "to_json": _spark_to_json,
     "try_strptime": _spark_try_strptime,
+    "json_valid": _spark_json_valid,
 }
 
 # DuckDB functions the compiler names that have no Spark spelling yet: a query using one fails
