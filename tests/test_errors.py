@@ -381,6 +381,15 @@ BAD: list[Bad] = [
         doc("bag-unpack-plugin"),
     ),
     Bad(
+        "mv-expand-unknown-kind",
+        'print d=dynamic({"a":1})\n| mv-expand kind=list d',
+        KqlSyntaxError,
+        2,
+        18,
+        "mv-expand kind must be bag or array, not 'list'",
+        doc("mv-expand-operator"),
+    ),
+    Bad(
         "mv-apply-join-inside",
         "datatable(x:dynamic)[dynamic([1])]\n| mv-apply x on (join (print y=1) on $left.x == $right.y)",
         KqlNotSupported,
