@@ -295,6 +295,26 @@ CASES: list[Case] = [
         ],
         doc("mv-expand-operator"),
     ),
+    # Text read at a constant path: an empty array gives no row, anything else that is not an array one.
+    Case(
+        "mv-expand-property-of-parsed-column-to-string-no-array",
+        """datatable(s:string)['{"Tags":["a","b"]}', '{"Tags":[]}', '{"Tags":null}', '{"Tags":"solo"}', 'oops', '']"""
+        " | extend F = parse_json(s) | mv-expand T = F.Tags to typeof(string)"
+        " | summarize rows = count(), texts = countif(isnotempty(T)) by s",
+        ["s", "rows", "texts"],
+        [['{"Tags":["a","b"]}', 2, 2], ['{"Tags":null}', 1, 0], ['{"Tags":"solo"}', 1, 1], ["oops", 1, 0], ["", 1, 0]],
+        doc("mv-expand-operator"),
+    ),
+    Case(
+        "mv-expand-property-and-element-to-long",
+        """datatable(d:dynamic)[dynamic({"t":[1,"a"], "u":[[7,8]]}), dynamic({"t":5, "u":[]}),"""
+        """ dynamic({"t":{"k":1}, "u":[[9]]})] | mv-expand x = d.t to typeof(long), y = d.u[0] to typeof(long)"""
+        " | project x, y",
+        ["x", "y"],
+        [[1, 7], [None, 8], [5, None], [None, 9]],
+        doc("mv-expand-operator"),
+        types=["long", "long"],
+    ),
     # The column the text was parsed from is redefined by the same extend: the parsed value is expanded.
     Case(
         "mv-expand-property-of-parsed-column-whose-text-changed",

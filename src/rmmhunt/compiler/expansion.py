@@ -61,6 +61,12 @@ def elements(
     return sql.coalesce(array, others)
 
 
+def first_nonempty(items: exp.Expression, otherwise: exp.Expression) -> exp.Expression:
+    """`items` (a column) when it has any element, else `otherwise`, which is only worked out for those rows."""
+    has_any = exp.GT(this=exp.ArraySize(this=items), expression=exp.Literal.number(0))
+    return sql.case((has_any, items.copy()), default=otherwise)
+
+
 def _json_null() -> exp.Expression:
     return sql.cast(s("null"), KqlType.DYNAMIC)
 

@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from rmmhunt.compiler import dynamic
 from rmmhunt.compiler.context import Typed
-from rmmhunt.compiler.expansion import element_type, elements, reads_text, typed
+from rmmhunt.compiler.expansion import element_type, elements, first_nonempty, reads_text, typed
 from rmmhunt.compiler.functions import dynamic as dynamic_functions
 from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.naming import inferred_name
@@ -102,11 +102,8 @@ def mv_expand(compiler: TabularCompiler, op: ast.MvExpand, relation: Relation) -
     op = ast.MvExpand(op.span, named_items(compiler, op), op.item_index, op.limit, op.bag_kind)
     if op.limit is not None or op.item_index is not None:
         return _mv_expand_indexed(compiler, op, relation)
-    staged, values = _staged_values(compiler, op, relation)
-    expanded = {
-        item.name: exp.Explode(this=elements(compiler, col(value), item.to_type, op.bag_kind, item.expr))
-        for item, value in zip(op.items, values, strict=True)
-    }
+    staged, lists = _staged_lists(compiler, op, relation, op.bag_kind)
+    expanded = {item.name: exp.Explode(this=items) for item, items in zip(op.items, lists, strict=True)}
     items = [col(n) if n not in expanded else _aliased(expanded[n], n) for n in relation.columns]
     items += [_aliased(e, n) for n, e in expanded.items() if n not in relation.columns]
     types = {item.name: element_type(item.to_type) for item in op.items}
@@ -114,26 +111,37 @@ def mv_expand(compiler: TabularCompiler, op: ast.MvExpand, relation: Relation) -
     return _cast_expanded(compiler, inner, op)
 
 
-def _staged_values(
-    compiler: TabularCompiler, op: ast.MvExpand | ast.MvApply, relation: Relation
-) -> tuple[Relation, list[str]]:
-    """`relation` with each item's value as JSON in a hidden column of its own, the names of those columns:
-    an expansion reads its value in several places, and DuckDB would work it out for each."""
+def _staged_lists(
+    compiler: TabularCompiler, op: ast.MvExpand | ast.MvApply, relation: Relation, bag_kind: str
+) -> tuple[Relation, list[exp.Expression]]:
+    """`relation` with what each item's expansion reads in a hidden column of its own, and each item's list
+    (`expansion.elements`) over it. The column is the item's value: the expansion reads it in several places,
+    and DuckDB would work it out for each. When the item is text read at a constant path (`d.Tags to
+    typeof(string)`) the column is the texts of the array there, read in one parse of the document, and the
+    value is only worked out for the rows that have no such array."""
     scalar = ExprCompiler(compiler.ctx, relation.columns)
-    values = {
-        f"__rmmhunt_value{k}": dynamic.as_json(_item_value(scalar, item.expr, relation.parsed_from))
-        for k, item in enumerate(op.items)
-    }
+    hidden: dict[str, exp.Expression] = {}
+    lists: list[exp.Expression] = []
+    for k, item in enumerate(op.items):
+        expr = _from_parsed_text(item.expr, relation.parsed_from)
+        name = f"__rmmhunt_value{k}"
+        read = dynamic_functions.constant_path_read(scalar, expr) if reads_text(item.to_type) else None
+        value = dynamic.as_json(_item_value(scalar, expr))
+        if read is None:
+            hidden[name] = value
+            lists.append(elements(compiler, col(name), item.to_type, bag_kind, item.expr))
+        else:
+            hidden[name] = read.element_texts()
+            otherwise = elements(compiler, value, item.to_type, bag_kind, item.expr)
+            lists.append(first_nonempty(col(name), otherwise))
     query = relation.select_from(
-        compiler.ctx.next_alias(), [*relation.column_items(), *(_aliased(v, n) for n, v in values.items())]
+        compiler.ctx.next_alias(), [*relation.column_items(), *(_aliased(v, n) for n, v in hidden.items())]
     )
-    return Relation(query, {**relation.columns, **dict.fromkeys(values, KqlType.DYNAMIC)}), list(values)
+    return Relation(query, {**relation.columns, **dict.fromkeys(hidden, KqlType.DYNAMIC)}), lists
 
 
-def _item_value(scalar: ExprCompiler, expr: ast.Expr, parsed_from: dict[str, str]) -> Typed:
-    """An item's value. A path into a column parsed by the previous operator is read from the text it was
-    parsed from (`Relation.parsed_from`), and a JSON null is left as it is: the expansion makes it null."""
-    expr = _from_parsed_text(expr, parsed_from)
+def _item_value(scalar: ExprCompiler, expr: ast.Expr) -> Typed:
+    """An item's value; a JSON null read out of a bag or array is left as it is: the expansion makes it null."""
     if isinstance(expr, ast.Member):
         return dynamic_functions.member_access(scalar, expr, keep_json_null=True)
     if isinstance(expr, ast.Index):
@@ -186,11 +194,8 @@ def expand_by_position(
     0-based position as `index_name`, kept below `op.limit` when there is one. Items must be named (`named_items`).
     mv-apply expands as mv-expand does by default (https://learn.microsoft.com/en-us/kusto/query/mv-apply-operator)."""
     bag_kind = op.bag_kind if isinstance(op, ast.MvExpand) else "bag"
-    staged, values = _staged_values(compiler, op, relation)
-    arrays = {
-        f"__rmmhunt_array{k}": elements(compiler, col(value), item.to_type, bag_kind, item.expr)
-        for k, (item, value) in enumerate(zip(op.items, values, strict=True))
-    }
+    staged, lists = _staged_lists(compiler, op, relation, bag_kind)
+    arrays = {f"__rmmhunt_array{k}": items for k, items in enumerate(lists)}
     lengths = [exp.Anonymous(this="len", expressions=[col(a)]) for a in arrays]
     longest = lengths[0] if len(lengths) == 1 else exp.Greatest(this=lengths[0], expressions=lengths[1:])
     positions = exp.Anonymous(this="range", expressions=[longest])

@@ -28,6 +28,7 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | to_json(x) of a SQL scalar           | to_json(CAST(x AS VARIANT))                                      |
 | CAST(json AS JSON[])                 | the elements' JSON texts: ARRAY<VARIANT> elements to_json        |
 | json_valid(text)                     | try_parse_json(text) IS NOT NULL                                 |
+| json ->> '$...[*]'                   | the texts of the array's elements, as a list                     |
 | CAST('1-01-01 ...' AS TIMESTAMP)     | the year written with four digits, as Spark requires             |
 | ts + INTERVAL (n) unit (exp.DateAdd) | timestampadd(unit, n, ts): Spark's date_add() would drop the time |
 | (?P<name>...) in a regex constant    | (?<name>...), Java's spelling of RE2's named group               |
@@ -511,6 +512,16 @@ def _spark_json_list(json_text: exp.Expression) -> exp.Expression:
     return call("transform", _variant_as(_variant(json_text), "ARRAY<VARIANT>"), to_text)
 
 
+def _spark_json_extract_scalar(node: exp.JSONExtractScalar) -> exp.Expression:
+    """json ->> path is get_json_object, but a path to every element of an array ([*]) gives their texts
+    as a list, as DuckDB does (null when there is no array there)."""
+    path = node.expression
+    if isinstance(path, exp.Literal) and path.is_string and path.this.endswith("[*]"):
+        array = _spark_json_extract([node.this, exp.Literal.string(path.this.removesuffix("[*]"))])
+        return _spark_json_list(array, _text_of_variant)
+    return node
+
+
 def _spark_json_valid(args: list[exp.Expression]) -> exp.Expression:
     (text,) = args
     return exp.Not(this=exp.Is(this=_variant(text), expression=exp.null()))
@@ -786,6 +797,7 @@ SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.JSONArray: _spark_json_array,
     exp.JSONObject: _spark_json_object,
     exp.JSONExtract: lambda node: _spark_json_extract([node.this, node.expression]),  # get_json_object unquotes
+    exp.JSONExtractScalar: _spark_json_extract_scalar,
     exp.UnixToTime: lambda node: exp.cast(node, exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ)),
     exp.Cast: _spark_cast,
     exp.TryCast: _spark_cast,

@@ -10,6 +10,7 @@ https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/dynamic.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -162,6 +163,41 @@ def _access(compiler: ExprCompiler, obj: ast.Expr, key: Typed, node: ast.Expr, k
     if text is not None:
         return _lookup_in_text(compiler, text, key, node, keep_json_null=keep_json_null)
     return lookup(compiler, compiler.compile(obj), key, node, keep_json_null=keep_json_null)
+
+
+@dataclass(frozen=True, slots=True)
+class ConstantPathRead:
+    """`d.key`, `d[n]` or `parse_json(text).key` with a constant key: the document read and the path read."""
+
+    document: exp.Expression  # JSON; or the text parse_json reads, when `valid` is set
+    path: str
+    valid: exp.Expression | None  # whether the text is JSON: text that is not has no properties
+
+    def element_texts(self) -> exp.Expression:
+        """The texts of the elements of the array at the path (tostring's, as `->>` gives them), in one parse
+        of the document; an empty list or null when there is no array there."""
+        read = exp.JSONExtractScalar(this=self.document.copy(), expression=s(self.path + "[*]"))
+        return case((self.valid.copy(), read)) if self.valid is not None else read
+
+
+def constant_path_read(compiler: ExprCompiler, node: ast.Expr) -> ConstantPathRead | None:
+    """`node` as a ConstantPathRead when it is one, else None."""
+    if isinstance(node, ast.Member):
+        key = literal(node.name, KqlType.STRING)
+    elif isinstance(node, ast.Index):
+        key = compiler.compile(node.index)
+    else:
+        return None
+    path = _path(compiler, key, node) if key.is_constant else None
+    if not isinstance(path, exp.Literal):
+        return None
+    text = _parsed_text(compiler, node.obj)
+    if text is not None:
+        return ConstantPathRead(text.sql, path.this, sql.anon("json_valid", text.sql.copy()))
+    obj = compiler.compile(node.obj)
+    if obj.type is not KqlType.DYNAMIC or obj.is_constant:
+        return None
+    return ConstantPathRead(sql.as_json(obj.sql), path.this, None)
 
 
 def member_access(compiler: ExprCompiler, node: ast.Member, *, keep_json_null: bool = False) -> Typed:
