@@ -306,14 +306,21 @@ CASES: list[Case] = [
         doc("mv-expand-operator"),
     ),
     Case(
-        "mv-expand-property-and-element-to-long",
-        """datatable(d:dynamic)[dynamic({"t":[1,"a"], "u":[[7,8]]}), dynamic({"t":5, "u":[]}),"""
-        """ dynamic({"t":{"k":1}, "u":[[9]]})] | mv-expand x = d.t to typeof(long), y = d.u[0] to typeof(long)"""
-        " | project x, y",
-        ["x", "y"],
-        [[1, 7], [None, 8], [5, None], [None, 9]],
+        "mv-expand-property-to-long",
+        """datatable(d:dynamic)[dynamic({"t":[1,"a"]}), dynamic({"t":5}), dynamic({"t":{"k":1}}), dynamic({"t":[]})]"""
+        " | mv-expand x = d.t to typeof(long)",
+        ["d", "x"],
+        [[{"t": [1, "a"]}, 1], [{"t": [1, "a"]}, None], [{"t": 5}, 5], [{"t": {"k": 1}}, None]],
         doc("mv-expand-operator"),
-        types=["long", "long"],
+        types=["dynamic", "long"],
+    ),
+    Case(
+        "mv-expand-element-to-string",
+        'datatable(d:dynamic)[dynamic([[7, "x", null], 1]), dynamic([null])] | mv-expand x = d[0] to typeof(string)'
+        " | project x",
+        ["x"],
+        [["7"], ["x"], [None], [None]],
+        doc("mv-expand-operator"),
     ),
     # The column the text was parsed from is redefined by the same extend: the parsed value is expanded.
     Case(

@@ -28,7 +28,8 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | to_json(x) of a SQL scalar           | to_json(CAST(x AS VARIANT))                                      |
 | CAST(json AS JSON[])                 | the elements' JSON texts: ARRAY<VARIANT> elements to_json        |
 | json_valid(text)                     | try_parse_json(text) IS NOT NULL                                 |
-| json ->> '$...[*]'                   | the texts of the array's elements, as a list                     |
+| json ->> '$'                         | CAST(VARIANT AS STRING): get_json_object gives 'null' for null   |
+| json ->> '$...[*]'                   | the texts of the array's elements, as a list (through VARIANT)   |
 | CAST('1-01-01 ...' AS TIMESTAMP)     | the year written with four digits, as Spark requires             |
 | ts + INTERVAL (n) unit (exp.DateAdd) | timestampadd(unit, n, ts): Spark's date_add() would drop the time |
 | (?P<name>...) in a regex constant    | (?<name>...), Java's spelling of RE2's named group               |
@@ -513,12 +514,17 @@ def _spark_json_list(json_text: exp.Expression) -> exp.Expression:
 
 
 def _spark_json_extract_scalar(node: exp.JSONExtractScalar) -> exp.Expression:
-    """json ->> path is get_json_object, but a path to every element of an array ([*]) gives their texts
-    as a list, as DuckDB does (null when there is no array there)."""
+    """json ->> path: get_json_object, except where it would differ from DuckDB: the root path ($) of a JSON
+    null is null (not 'null'), and a path to every element of an array ([*]) gives their texts as a list
+    (null when there is no array there)."""
     path = node.expression
-    if isinstance(path, exp.Literal) and path.is_string and path.this.endswith("[*]"):
+    if not (isinstance(path, exp.Literal) and path.is_string):
+        return node
+    if path.this == "$":
+        return _variant_as(_variant(node.this), "STRING")
+    if path.this.endswith("[*]"):
         array = _spark_json_extract([node.this, exp.Literal.string(path.this.removesuffix("[*]"))])
-        return _spark_json_list(array, _text_of_variant)
+        return _variant_as(_variant(array), "ARRAY<STRING>")
     return node
 
 
