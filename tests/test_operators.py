@@ -319,7 +319,7 @@ CASES: list[Case] = [
         'datatable(d:dynamic)[dynamic([[7, "x", null], 1]), dynamic([null])] | mv-expand x = d[0] to typeof(string)'
         " | project x",
         ["x"],
-        [["7"], ["x"], [None], [None]],
+        [["7"], ["x"], [""], [""]],
         doc("mv-expand-operator"),
     ),
     # The column the text was parsed from is redefined by the same extend: the parsed value is expanded.
@@ -797,6 +797,21 @@ AGGREGATE_CASES: list[Case] = [
         [["a", [2, 3], [2, 3]], ["b", [5], [5]]],
         doc("make-set-if-aggregation-function"),
         sort_lists=True,
+    ),
+    # "Returns a dynamic array": a group whose rows add nothing gets [] (and {} from make_bag), not null.
+    Case(
+        "collections-of-a-group-that-adds-nothing",
+        f"{GROUPED} | summarize make_set_if(x, x > 4), make_list_if(x, x > 4), nulls = make_list(long(null)) by g",
+        ["g", "set_x", "list_x", "nulls"],
+        [["a", [], [], []], ["b", [5], [5], []]],
+        doc("make-list-if-aggregation-function"),
+    ),
+    Case(
+        "make-bag-if-of-a-group-that-adds-nothing",
+        f"{GROUPED} | summarize bag = make_bag_if(bag_pack('x', x), x > 4) by g",
+        ["g", "bag"],
+        [["a", {}], ["b", {"x": 5}]],
+        doc("make-bag-if-aggregation-function"),
     ),
     Case(
         "make-set-max-size",

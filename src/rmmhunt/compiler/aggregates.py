@@ -31,8 +31,9 @@ class Aggregate:
     """How to build one aggregate: its SQL and KQL type from compiled arguments.
 
     `empty` is the value Kusto gives over no rows (summarize without `by` on an empty input),
-    where SQL would give NULL. A `conditional` aggregate (sumif, make_set_if, ...) takes its
-    predicate as the second argument.
+    where SQL would give NULL; a `collection` (make_set, make_bag, ...) gives it for a group that adds
+    nothing too, as it always returns an array or a bag. A `conditional` aggregate (sumif,
+    make_set_if, ...) takes its predicate as the second argument.
     """
 
     prefix: str  # default column name is f"{prefix}_{first argument's name}"
@@ -41,6 +42,7 @@ class Aggregate:
     max_args: int
     empty: exp.Expression | None = None
     conditional: bool = False
+    collection: bool = False
     arg_types: tuple[KqlType, ...] = ()
 
 
@@ -145,6 +147,7 @@ Builder = Callable[[list[Typed], "Typed | None"], Typed]
 NUMBERS = (KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL)
 ZERO = exp.Literal.number(0)
 EMPTY = exp.Array(expressions=[])
+EMPTY_BAG = exp.cast(exp.Literal.string("{}"), sql_type(KqlType.DYNAMIC))
 
 AGGREGATES: dict[str, Aggregate] = {
     "count": Aggregate("count", _count, 0, 1, ZERO),
@@ -171,14 +174,12 @@ AGGREGATES: dict[str, Aggregate] = {
     "percentile": Aggregate("percentile", _percentile, 2, 2),
     # make_set/make_list drop nulls; make_set drops duplicates
     # (https://learn.microsoft.com/en-us/kusto/query/make-set-aggregation-function).
-    "make_set": Aggregate("set", _make_set, 1, 2, EMPTY),
-    "make_set_if": Aggregate("set", _make_set, 2, 3, EMPTY, conditional=True),
-    "make_list": Aggregate("list", _make_list, 1, 2, EMPTY),
-    "make_list_if": Aggregate("list", _make_list, 2, 3, EMPTY, conditional=True),
-    "make_bag": Aggregate("bag", _make_bag, 1, 2, exp.cast(exp.Literal.string("{}"), sql_type(KqlType.DYNAMIC))),
-    "make_bag_if": Aggregate(
-        "bag", _make_bag, 2, 3, exp.cast(exp.Literal.string("{}"), sql_type(KqlType.DYNAMIC)), conditional=True
-    ),
+    "make_set": Aggregate("set", _make_set, 1, 2, EMPTY, collection=True),
+    "make_set_if": Aggregate("set", _make_set, 2, 3, EMPTY, conditional=True, collection=True),
+    "make_list": Aggregate("list", _make_list, 1, 2, EMPTY, collection=True),
+    "make_list_if": Aggregate("list", _make_list, 2, 3, EMPTY, conditional=True, collection=True),
+    "make_bag": Aggregate("bag", _make_bag, 1, 2, EMPTY_BAG, collection=True),
+    "make_bag_if": Aggregate("bag", _make_bag, 2, 3, EMPTY_BAG, conditional=True, collection=True),
 }
 # Legacy spellings still common in published queries.
 AGGREGATES.update(

@@ -42,6 +42,8 @@ def typed(element: exp.Expression, to_type: KqlType | None) -> Typed:
     """An expanded element as the item's `to typeof(T)` (dynamic when there is none)."""
     if to_type is None or to_type is KqlType.DYNAMIC:
         return Typed(element, KqlType.DYNAMIC)
+    if to_type is KqlType.STRING:  # strings are never null: a null element is ""
+        return Typed(sql.coalesce(element, s("")), KqlType.STRING)
     return dynamic.from_text(element, to_type)
 
 

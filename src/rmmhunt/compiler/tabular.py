@@ -341,7 +341,8 @@ class TabularCompiler:
                 spec, typed = compile_aggregate(scalar, single)
                 name = unique(item.name or default_name(spec, single), set(columns))
                 sql = typed.sql
-                empty = None if op.by else over_no_rows(spec, typed)  # no `by`: one row even over no rows
+                # no `by`: one row even over no rows; a collection is never null, even for a group
+                empty = over_no_rows(spec, typed) if spec.collection or not op.by else None
                 if empty is not None:
                     sql = exp.Coalesce(this=sql, expressions=[empty])
                 columns[name] = typed.type
