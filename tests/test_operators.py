@@ -848,6 +848,15 @@ AGGREGATE_CASES: list[Case] = [
         [[{"a": 1, "b": 2}]],
         doc("make-bag-aggregation-function"),
     ),
+    # Each key keeps a value one of the rows gave, whole: a null value stays, a nested bag is not merged.
+    Case(
+        "make-bag-keeps-values-whole",
+        'datatable(b:dynamic)[dynamic({"a": 1, "n": {"x": 1}}), dynamic({"k": null, "m": {"y": [2]}})]'
+        " | summarize bag = make_bag(b)",
+        ["bag"],
+        [[{"a": 1, "n": {"x": 1}, "k": None, "m": {"y": [2]}}]],
+        doc("make-bag-aggregation-function"),
+    ),
     Case(
         "empty-input-defaults",
         "datatable(x:long)[] | summarize sumif(x, x > 0), make_set_if(x, x > 0), dcount(x)",

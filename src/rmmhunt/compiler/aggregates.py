@@ -120,7 +120,10 @@ def _make_list(args: list[Typed], predicate: Typed | None) -> Typed:
 
 
 def _make_bag(args: list[Typed], predicate: Typed | None) -> Typed:
-    """The union of property bags; a later value wins a key clash."""
+    """The union of property bags; a key in several rows keeps one of its values, whole.
+
+    https://learn.microsoft.com/en-us/kusto/query/make-bag-aggregation-function
+    """
     bags = exp.Filter(
         this=exp.ArrayAgg(this=exp.cast(args[0].sql, sql_type(KqlType.DYNAMIC))),
         expression=exp.Where(
@@ -128,7 +131,7 @@ def _make_bag(args: list[Typed], predicate: Typed | None) -> Typed:
         ),
     )
     merge = exp.Lambda(
-        this=exp.Anonymous(this="json_merge_patch", expressions=[exp.column("a"), exp.column("b")]),
+        this=sql.merged_bags(exp.column("a"), exp.column("b")),
         expressions=[exp.to_identifier("a"), exp.to_identifier("b")],
     )
     return Typed(exp.Anonymous(this="list_reduce", expressions=[bags, merge]), KqlType.DYNAMIC)
@@ -232,7 +235,11 @@ def over_no_rows(spec: Aggregate, typed: Typed) -> exp.Expression | None:
     """What the aggregate gives over no rows where SQL gives NULL (0 for count and sum, [] for make_set, ...)."""
     if spec.empty is None:
         return None
-    return literal(timedelta(0), typed.type).sql if typed.type is KqlType.TIMESPAN else spec.empty.copy()
+    if typed.type is KqlType.TIMESPAN:
+        return literal(timedelta(0), typed.type).sql
+    if isinstance(typed.sql, exp.Cast) and not isinstance(spec.empty, exp.Cast):  # a list made JSON by _limited
+        return exp.cast(spec.empty.copy(), typed.sql.to.copy())
+    return spec.empty.copy()
 
 
 def compile_aggregate(compiler: ExprCompiler, call: ast.Call) -> tuple[Aggregate, Typed]:

@@ -552,10 +552,7 @@ def _bag_merge(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typ
             merged.update(a.value or {})  # type: ignore[arg-type]
         ordered = {k: merged[k] for a in args for k in (a.value or {})}  # type: ignore[attr-defined]
         return literal(ordered, KqlType.DYNAMIC)
-    maps = [sql.try_cast(b, "MAP(VARCHAR, JSON)") for b in bags]
-    empty = sql.cast(exp.Anonymous(this="MAP", expressions=[]), "MAP(VARCHAR, JSON)")
-    merged_sql = sql.anon("map_concat", *[sql.coalesce(m, empty.copy()) for m in reversed(maps)])
-    return Typed(sql.cast(merged_sql, KqlType.DYNAMIC), KqlType.DYNAMIC)
+    return Typed(sql.merged_bags(*bags), KqlType.DYNAMIC)
 
 
 @function("extract_json", "extractjson", args=(2, 3), raw=True)

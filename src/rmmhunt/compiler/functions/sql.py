@@ -98,6 +98,14 @@ def coalesce(first: exp.Expression, *rest: exp.Expression) -> exp.Coalesce:
     return exp.Coalesce(this=first, expressions=list(rest))
 
 
+def merged_bags(*bags: exp.Expression) -> exp.Cast:
+    """One bag with every key of `bags` (JSON); the first bag holding a key gives its value, whole (no deep
+    merge), and a value that is not a bag adds nothing."""
+    no_keys = cast(anon("MAP"), "MAP(VARCHAR, JSON)")
+    maps = [coalesce(try_cast(bag, "MAP(VARCHAR, JSON)"), no_keys.copy()) for bag in reversed(bags)]
+    return cast(anon("map_concat", *maps), KqlType.DYNAMIC)
+
+
 def concat(*parts: exp.Expression) -> exp.Expression:
     """String concatenation of parts that are never null (or whose null should propagate)."""
     if len(parts) == 1:
