@@ -17,7 +17,8 @@ import rmmhunt.compiler
 from rmmhunt import RmmhuntError, Workspace
 from rmmhunt.compiler import compile_query
 from rmmhunt.engines import EngineError, check_engine, create_engine
-from rmmhunt.engines.dialects import SPARK_FUNCTIONS, SPARK_UNMAPPED, DialectError, for_dialect
+from rmmhunt.engines.base import DialectError
+from rmmhunt.engines.dialects import SPARK_FUNCTIONS, SPARK_UNMAPPED, for_dialect
 from rmmhunt.engines.duckdb_engine import SPILL_DIRECTORY, DuckDBEngine
 from rmmhunt.schema import default_catalog
 from rmmhunt.store import WorkspaceStore

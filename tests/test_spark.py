@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from rmmhunt import RmmhuntError, Workspace
 from rmmhunt.cli import app
 from rmmhunt.engines import EngineError
-from rmmhunt.engines.dialects import DialectError
+from rmmhunt.engines.base import DialectError
 from rmmhunt.output import kql_types, rows
 from rmmhunt.rules import LoadedRule, builtin_rules_dir, load_rules
 from rmmhunt.store import WorkspaceStore

@@ -19,6 +19,10 @@ class EngineError(RmmhuntError):
     pass
 
 
+class DialectError(EngineError):
+    """The query uses something the engine's dialect cannot say yet."""
+
+
 class Engine(Protocol):
     name: str
     dialect: str  # the sqlglot dialect the engine's SQL is written in

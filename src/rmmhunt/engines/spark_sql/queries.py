@@ -1,0 +1,80 @@
+"""Query shapes Spark refuses or reads differently: a subquery inside a lambda, several explode()s in one SELECT,
+row_number/lag/lead over an unordered window, UNION ALL BY NAME."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from rmmhunt.engines.base import DialectError
+from rmmhunt.engines.spark_sql.tree import call
+
+
+def filter_of_subquery(node: exp.ArrayFilter) -> exp.Expression:
+    """filter((SELECT array_agg(x) FROM s), v -> p(v)) as (SELECT array_agg(x) FROM s WHERE p(x)): Spark refuses
+    a subquery in a higher-order function (has_any/has_all over a table) but takes a correlated one.
+
+    Only where no column the predicate reads from the outer query is also a column of s, which would
+    capture it; elsewhere Spark names the problem itself."""
+    subquery, function = node.this, node.expression
+    select = subquery.this if isinstance(subquery, exp.Subquery) else None
+    if not (isinstance(select, exp.Select) and isinstance(function, exp.Lambda) and len(function.expressions) == 1):
+        return node
+    (aggregate,) = select.expressions if len(select.expressions) == 1 else (None,)
+    aggregate = aggregate.this if isinstance(aggregate, exp.Alias) else aggregate
+    source = select.args.get("from_")
+    inner = source.this.this if source is not None and isinstance(source.this, exp.Subquery) else None
+    if not (isinstance(aggregate, exp.ArrayAgg) and isinstance(inner, exp.Select)) or select.args.get("group"):
+        return node
+    parameter = function.expressions[0].name
+    outer = {c.name for c in function.this.find_all(exp.Column) if c.name != parameter}
+    if outer & set(inner.named_selects) or "*" in inner.named_selects:
+        return node
+    predicate = function.this.copy()
+    for column in list(predicate.find_all(exp.Column)):
+        if column.name == parameter and not column.table:
+            column.replace(aggregate.this.copy())
+    return exp.Subquery(this=select.copy().where(predicate, copy=False))
+
+
+def zipped_explodes(node: exp.Select) -> exp.Expression:
+    """Several explode()s in one SELECT: DuckDB zips the lists (padding the shorter with nulls), Spark would
+    give their cross product. inline(arrays_zip(...)) zips them; an outer SELECT keeps the columns' order.
+    Only for a plain projection (no WHERE, GROUP BY, ...) whose columns are all named."""
+    exploded = [e for e in node.expressions if isinstance(e, exp.Alias) and isinstance(e.this, exp.Explode)]
+    clauses = set(node.args) - {"expressions", "from_"}
+    if len(exploded) < 2 or any(node.args.get(c) for c in clauses) or "*" in node.named_selects:
+        return node
+    lists = [exp.Coalesce(this=e.this.this, expressions=[call("array")]) for e in exploded]  # null zips as empty
+    zipped = exp.Aliases(
+        this=call("inline", call("arrays_zip", *lists)), expressions=[e.args["alias"].copy() for e in exploded]
+    )
+    kept = [e for e in node.expressions if e not in exploded]
+    inner = exp.Select(expressions=[*kept, zipped]).from_(node.args["from_"].this, copy=False)
+    names = [exp.column(e.alias_or_name, quoted=True) for e in node.expressions]
+    return exp.Select(expressions=names).from_(
+        exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_zipped")))
+    )
+
+
+# Window functions Spark computes only over an ordered window.
+_ORDERED_WINDOW_FUNCTIONS = (exp.RowNumber, exp.Lag, exp.Lead)
+
+
+def ordered_window(node: exp.Window) -> exp.Window:
+    """row_number(), lag() and lead() over a window with no order, where Kusto's order is the rows' own:
+    Spark needs an order, and monotonically_increasing_id() is the rows' order as they come. The offset
+    of lag() and lead() must be a constant INT."""
+    function = node.this
+    if not isinstance(function, _ORDERED_WINDOW_FUNCTIONS):
+        return node
+    if isinstance(function, (exp.Lag, exp.Lead)) and function.args.get("offset") is not None:
+        function.set("offset", exp.cast(function.args["offset"], exp.DataType.Type.INT))
+    if not node.args.get("order"):
+        node.set("order", exp.Order(expressions=[exp.Ordered(this=call("monotonically_increasing_id"))]))
+    return node
+
+
+def union(node: exp.Union) -> exp.Expression:
+    if node.args.get("by_name"):
+        raise DialectError("spark: not supported yet: search over every table (DuckDB's UNION ALL BY NAME)")
+    return node
