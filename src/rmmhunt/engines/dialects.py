@@ -102,8 +102,7 @@ SPARK_FUNCTIONS: dict[str, Rewrite] = {
 # before it reaches Spark, naming the function, rather than with Spark's own analysis error.
 SPARK_UNMAPPED: dict[str, str] = {
     "map": "dynamic property bags",
-    "map_concat": "bag_merge()",
-    "json_merge_patch": "make_bag()",
+    "map_concat": "bag_merge() and make_bag()",
     "list_reduce": "make_bag()",
 }
 
