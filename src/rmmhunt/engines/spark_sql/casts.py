@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from rmmhunt.compiler.functions.sql import anon
 from rmmhunt.engines.base import DialectError
 from rmmhunt.engines.spark_sql.json_read import cast_json_to_list, cast_to_json_list
 from rmmhunt.engines.spark_sql.json_texts import json_depth
 from rmmhunt.engines.spark_sql.json_write import cast_to_json
-from rmmhunt.engines.spark_sql.tree import call
 
 
 def cast(node: exp.Cast) -> exp.Expression:
@@ -21,7 +21,7 @@ def cast(node: exp.Cast) -> exp.Expression:
         return cast_json_to_list(node)
     if node.to.is_type(*exp.DataType.INTEGER_TYPES) and (digits := _hex_digits(node.this)) is not None:
         # DuckDB casts '0x1f' to a number; Spark reads hex text with conv()
-        node.set("this", call("conv", digits, exp.Literal.number(16), exp.Literal.number(10)))
+        node.set("this", anon("conv", digits, exp.Literal.number(16), exp.Literal.number(10)))
     return node
 
 

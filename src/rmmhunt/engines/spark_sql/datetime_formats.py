@@ -6,8 +6,8 @@ import re
 
 from sqlglot import exp
 
+from rmmhunt.compiler.functions.sql import anon
 from rmmhunt.engines.base import DialectError
-from rmmhunt.engines.spark_sql.tree import call
 
 # strftime's elements the compiler writes, as Java's DateTimeFormatter letters; `%-y` has no letter.
 _JAVA_DATE_LETTERS = {
@@ -31,7 +31,7 @@ def strftime(node: exp.TimeToStr) -> exp.Expression:
     def flush() -> None:
         nonlocal pattern
         if pattern:
-            pieces.append(call("date_format", node.this.copy(), exp.Literal.string(pattern)))
+            pieces.append(anon("date_format", node.this.copy(), exp.Literal.string(pattern)))
         pattern = ""
 
     def quoted(text: str) -> str:
@@ -85,7 +85,7 @@ def _strptime_one(text: exp.Expression, fmt: str) -> exp.Expression:
         java += _JAVA_PARSE_LETTERS[element.group(1)]
     rest = fmt[end:]
     java += "'" + rest.replace("'", "''") + "'" if rest else ""
-    return call("to_timestamp_ntz", text, exp.Literal.string(java))
+    return anon("to_timestamp_ntz", text, exp.Literal.string(java))
 
 
 def try_strptime(args: list[exp.Expression]) -> exp.Expression:

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from rmmhunt.compiler.functions.sql import anon
 from rmmhunt.engines.base import DialectError
-from rmmhunt.engines.spark_sql.tree import call
 
 
 def epoch_us(args: list[exp.Expression]) -> exp.Expression:
     (span,) = args
-    epoch = call("timestamp_micros", exp.Literal.number(0))
-    return call("unix_micros", exp.Add(this=epoch, expression=exp.paren(span)))
+    epoch = anon("timestamp_micros", exp.Literal.number(0))
+    return anon("unix_micros", exp.Add(this=epoch, expression=exp.paren(span)))
 
 
 def time_bucket(args: list[exp.Expression]) -> exp.Expression:
     """floor((ts - origin) / width) * width + origin, in whole microseconds; every ts is after origin."""
     width, value, origin = args
     width_us = epoch_us([width])
-    origin_us = call("unix_micros", origin)
-    since = exp.Sub(this=call("unix_micros", value), expression=origin_us)
+    origin_us = anon("unix_micros", origin)
+    since = exp.Sub(this=anon("unix_micros", value), expression=origin_us)
     bins = exp.IntDiv(this=exp.paren(since), expression=width_us)
     micros = exp.Add(this=exp.Mul(this=exp.paren(bins), expression=width_us.copy()), expression=origin_us.copy())
-    return exp.cast(call("timestamp_micros", micros), exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ))
+    return exp.cast(anon("timestamp_micros", micros), exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ))
 
 
 def interval(node: exp.Interval) -> exp.Expression:
@@ -39,9 +39,9 @@ def date_diff(node: exp.DateDiff) -> exp.Expression:
     unit = str(node.args["unit"].name).upper()
 
     def truncated(value: exp.Expression) -> exp.Expression:
-        return value if unit == "MICROSECOND" else call("date_trunc", exp.Literal.string(unit), value)
+        return value if unit == "MICROSECOND" else anon("date_trunc", exp.Literal.string(unit), value)
 
-    return call("timestampdiff", exp.var(unit), truncated(node.expression), truncated(node.this))
+    return anon("timestampdiff", exp.var(unit), truncated(node.expression), truncated(node.this))
 
 
 def at_time_zone(node: exp.AtTimeZone) -> exp.Expression:
@@ -53,4 +53,4 @@ def at_time_zone(node: exp.AtTimeZone) -> exp.Expression:
 
 def date_add(node: exp.DateAdd) -> exp.Expression:
     unit = exp.var(str(node.args["unit"].name).upper())
-    return call("timestampadd", unit, node.expression, node.this)
+    return anon("timestampadd", unit, node.expression, node.this)

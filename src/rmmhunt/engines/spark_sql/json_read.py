@@ -8,14 +8,15 @@ from collections.abc import Callable
 
 from sqlglot import exp
 
+from rmmhunt.compiler.functions.sql import anon
 from rmmhunt.engines.base import DialectError
 from rmmhunt.engines.spark_sql.json_texts import json_depth, mark
-from rmmhunt.engines.spark_sql.tree import call, parameter_name
+from rmmhunt.engines.spark_sql.tree import parameter_name
 
 
 def variant_of(json_text: exp.Expression) -> exp.Expression:
     """The JSON text read as VARIANT, null when it is not JSON."""
-    return call("try_parse_json", json_text)
+    return anon("try_parse_json", json_text)
 
 
 def _variant_as(variant: exp.Expression, spark_type: str) -> exp.Expression:
@@ -24,23 +25,23 @@ def _variant_as(variant: exp.Expression, spark_type: str) -> exp.Expression:
 
 
 def _member(variant: exp.Expression, key: exp.Expression) -> exp.Expression:
-    return call("try_element_at", _variant_as(variant, "MAP<STRING, VARIANT>"), key)
+    return anon("try_element_at", _variant_as(variant, "MAP<STRING, VARIANT>"), key)
 
 
 def _element(variant: exp.Expression, one_based: exp.Expression) -> exp.Expression:
     """A negative position counts from the end, as DuckDB's $[#-n] does."""
-    return call("try_element_at", _variant_as(variant, "ARRAY<VARIANT>"), one_based)
+    return anon("try_element_at", _variant_as(variant, "ARRAY<VARIANT>"), one_based)
 
 
 def _bound(value: exp.Expression, body: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
     """`body` over `value` computed once: element_at(transform(array(value), v -> body(v)), 1)."""
     name = parameter_name()
-    mapped = call(
+    mapped = anon(
         "transform",
-        call("array", value),
+        anon("array", value),
         exp.Lambda(this=body(exp.column(name)), expressions=[exp.to_identifier(name)]),
     )
-    return call("element_at", mapped, exp.Literal.number(1))
+    return anon("element_at", mapped, exp.Literal.number(1))
 
 
 # The one-step paths the compiler writes: $."key" (with \\ and \" escaped), $[n] and $[#-n].
@@ -57,15 +58,15 @@ def _json_step(variant: exp.Expression, path: str) -> exp.Expression:
         return _element(variant, exp.Literal.number(position)) if position else exp.null()
     if not path.startswith("$"):  # DuckDB reads a path with no $ as one key
         return _member(variant, exp.Literal.string(path))
-    return call("try_variant_get", variant, exp.Literal.string(path))  # a JSONPath from extract_json()
+    return anon("try_variant_get", variant, exp.Literal.string(path))  # a JSONPath from extract_json()
 
 
 def _runtime_json_step(variant: exp.Expression, path: exp.Expression) -> exp.Expression:
     """The same as _json_step, for a path computed by the query (a key or index from a column)."""
 
     def inner(length_less: int, start: int) -> exp.Expression:
-        length = exp.Sub(this=call("length", path.copy()), expression=exp.Literal.number(length_less))
-        return call("substr", path.copy(), exp.Literal.number(start), length)
+        length = exp.Sub(this=anon("length", path.copy()), expression=exp.Literal.number(length_less))
+        return anon("substr", path.copy(), exp.Literal.number(start), length)
 
     number = exp.DataType.build("INT")
     key = exp.RegexpReplace(
@@ -73,7 +74,7 @@ def _runtime_json_step(variant: exp.Expression, path: exp.Expression) -> exp.Exp
     )
     from_end = exp.cast(inner(4, 4), number)
     ahead = exp.Add(this=exp.cast(inner(3, 3), number), expression=exp.Literal.number(1))
-    starts = lambda prefix: call("startswith", path.copy(), exp.Literal.string(prefix))  # noqa: E731
+    starts = lambda prefix: anon("startswith", path.copy(), exp.Literal.string(prefix))  # noqa: E731
     return exp.Case(
         ifs=[
             exp.If(this=starts('$."'), true=_member(variant.copy(), key)),
@@ -81,20 +82,20 @@ def _runtime_json_step(variant: exp.Expression, path: exp.Expression) -> exp.Exp
             exp.If(this=starts("$["), true=_element(variant.copy(), ahead)),
             exp.If(this=exp.Not(this=starts("$")), true=_member(variant.copy(), path.copy())),
         ],
-        default=call("try_variant_get", variant.copy(), path.copy()),
+        default=anon("try_variant_get", variant.copy(), path.copy()),
     )
 
 
 def json_extract_string(args: list[exp.Expression]) -> exp.Expression:
-    return call("get_json_object", *args)
+    return anon("get_json_object", *args)
 
 
 def json_extract(args: list[exp.Expression]) -> exp.Expression:
     """DuckDB's json -> path: the element as JSON text (a string keeps its quotes), null when absent."""
     document, path = args
     if isinstance(path, exp.Literal) and path.is_string:
-        return mark(call("to_json", _json_step(variant_of(document), path.this)), 0)
-    return mark(call("to_json", _bound(variant_of(document), lambda v: _runtime_json_step(v, path))), 0)
+        return mark(anon("to_json", _json_step(variant_of(document), path.this)), 0)
+    return mark(anon("to_json", _bound(variant_of(document), lambda v: _runtime_json_step(v, path))), 0)
 
 
 def json_extract_scalar(node: exp.JSONExtractScalar) -> exp.Expression:
@@ -117,7 +118,7 @@ def _duckdb_json_type_name(spark_type: exp.Expression, variant: exp.Expression) 
     DECIMAL(p, 0) on Spark, UBIGINT on DuckDB when it fits 64 unsigned bits."""
     is_ = lambda *names: exp.In(this=spark_type.copy(), expressions=[exp.Literal.string(n) for n in names])  # noqa: E731
     like = lambda pattern: exp.Like(this=spark_type.copy(), expression=exp.Literal.string(pattern))  # noqa: E731
-    whole = call("try_variant_get", variant, exp.Literal.string("$"), exp.Literal.string("DECIMAL(38, 0)"))
+    whole = anon("try_variant_get", variant, exp.Literal.string("$"), exp.Literal.string("DECIMAL(38, 0)"))
     unsigned = exp.Between(this=whole, low=exp.Literal.number(0), high=exp.Literal.number(2**64 - 1))
     names = [
         (is_("VOID"), "NULL"),
@@ -137,7 +138,7 @@ def _duckdb_json_type_name(spark_type: exp.Expression, variant: exp.Expression) 
 def json_type(args: list[exp.Expression]) -> exp.Expression:
     """DuckDB's json_type(json[, path]), from the type Spark reads in the JSON text."""
     document = json_extract(args) if len(args) == 2 else args[0]
-    return _bound(variant_of(document), lambda v: _duckdb_json_type_name(call("schema_of_variant", v), v.copy()))
+    return _bound(variant_of(document), lambda v: _duckdb_json_type_name(anon("schema_of_variant", v), v.copy()))
 
 
 def json_valid(args: list[exp.Expression]) -> exp.Expression:
@@ -148,8 +149,8 @@ def json_valid(args: list[exp.Expression]) -> exp.Expression:
 def _json_list(json_text: exp.Expression) -> exp.Expression:
     """TRY_CAST(json AS JSON[]): the elements' JSON texts, or null when it is not an array."""
     name = parameter_name()
-    to_text = exp.Lambda(this=call("to_json", exp.column(name)), expressions=[exp.to_identifier(name)])
-    return call("transform", _variant_as(variant_of(json_text), "ARRAY<VARIANT>"), to_text)
+    to_text = exp.Lambda(this=anon("to_json", exp.column(name)), expressions=[exp.to_identifier(name)])
+    return anon("transform", _variant_as(variant_of(json_text), "ARRAY<VARIANT>"), to_text)
 
 
 def cast_json_to_list(node: exp.Cast) -> exp.Expression:

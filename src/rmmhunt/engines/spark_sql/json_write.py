@@ -6,15 +6,16 @@ import json
 
 from sqlglot import exp
 
+from rmmhunt.compiler.functions.sql import anon
 from rmmhunt.engines.spark_sql.json_read import variant_of
 from rmmhunt.engines.spark_sql.json_texts import json_depth, mark
-from rmmhunt.engines.spark_sql.tree import call, parameter_name
+from rmmhunt.engines.spark_sql.tree import parameter_name
 
 
 def to_json(args: list[exp.Expression]) -> exp.Expression:
     """A SQL value (never a dynamic one) as JSON text; Spark's to_json takes only VARIANT and nested types."""
     (value,) = args
-    return mark(call("to_json", exp.cast(value, exp.DataType.build("VARIANT", dialect="spark"))), 0)
+    return mark(anon("to_json", exp.cast(value, exp.DataType.build("VARIANT", dialect="spark"))), 0)
 
 
 def cast_to_json(node: exp.Cast) -> exp.Expression:
@@ -38,10 +39,10 @@ def _json_text_of_any(value: exp.Expression) -> exp.Expression:
     """
     variants = _with_variants(value)
     if variants is not None:
-        return call("to_json", variants)
-    is_text = exp.EQ(this=call("typeof", value.copy()), expression=exp.Literal.string("string"))
+        return anon("to_json", variants)
+    is_text = exp.EQ(this=anon("typeof", value.copy()), expression=exp.Literal.string("string"))
     as_text = exp.cast(value.copy(), exp.DataType.build(exp.DataType.Type.VARCHAR))
-    in_array = call("to_json", call("array", value))
+    in_array = anon("to_json", anon("array", value))
     as_json = exp.Nullif(
         this=exp.RegexpExtract(
             this=in_array, expression=exp.Literal.string(r"^\[(.*)\]$"), group=exp.Literal.number(1)
@@ -55,7 +56,7 @@ def _parsed(texts: exp.Expression, depth: int) -> exp.Expression:
     """An array of JSON texts (nested `depth` deep) with each text read as VARIANT."""
     name = parameter_name()
     inner = variant_of(exp.column(name)) if depth == 1 else _parsed(exp.column(name), depth - 1)
-    return call("transform", texts, exp.Lambda(this=inner, expressions=[exp.to_identifier(name)]))
+    return anon("transform", texts, exp.Lambda(this=inner, expressions=[exp.to_identifier(name)]))
 
 
 def _with_variants(value: exp.Expression) -> exp.Expression | None:
@@ -78,7 +79,7 @@ def _with_variants(value: exp.Expression) -> exp.Expression | None:
         parse = exp.Lambda(
             this=variant_of(exp.column(text)), expressions=[exp.to_identifier(key), exp.to_identifier(text)]
         )
-        return call("transform_values", value, parse)
+        return anon("transform_values", value, parse)
     return None
 
 

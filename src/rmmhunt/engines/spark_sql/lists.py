@@ -5,26 +5,26 @@ from __future__ import annotations
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
-from rmmhunt.engines.spark_sql.tree import call
+from rmmhunt.compiler.functions.sql import anon
 
 _DUCKDB_GENERATOR = Dialect.get_or_raise("duckdb").generator()
 
 
 def list_length(args: list[exp.Expression]) -> exp.Expression:
-    return call("array_size", *args)  # size() would give -1 for null
+    return anon("array_size", *args)  # size() would give -1 for null
 
 
 def list_slice(args: list[exp.Expression]) -> exp.Expression:
     items, start, stop = args
     length = exp.Add(this=exp.paren(exp.Sub(this=stop, expression=start.copy())), expression=exp.Literal.number(1))
-    return call("slice", items, start, length)
+    return anon("slice", items, start, length)
 
 
 def list_range(args: list[exp.Expression]) -> exp.Expression:
     (count,) = args
     last = exp.Sub(this=exp.paren(count.copy()), expression=exp.Literal.number(1))
-    positions = call("sequence", exp.Literal.number(0), last)
-    return exp.If(this=exp.GT(this=count, expression=exp.Literal.number(0)), true=positions, false=call("array"))
+    positions = anon("sequence", exp.Literal.number(0), last)
+    return exp.If(this=exp.GT(this=count, expression=exp.Literal.number(0)), true=positions, false=anon("array"))
 
 
 def generate_series(args: list[exp.Expression]) -> exp.Expression:
@@ -35,7 +35,7 @@ def generate_series(args: list[exp.Expression]) -> exp.Expression:
         exp.and_(exp.GT(this=start.copy(), expression=stop.copy()), exp.GT(this=ahead, expression=stop.copy())),
         exp.and_(exp.LT(this=start.copy(), expression=stop.copy()), exp.LT(this=ahead.copy(), expression=stop.copy())),
     )
-    return exp.If(this=away, true=call("array"), false=call("sequence", start, stop, step))
+    return exp.If(this=away, true=anon("array"), false=anon("sequence", start, stop, step))
 
 
 def generate_series_node(node: exp.GenerateSeries) -> exp.Expression:
@@ -51,7 +51,7 @@ def bracket(node: exp.Bracket) -> exp.Expression:
         return node
     (index,) = _DUCKDB_GENERATOR.bracket_offset_expressions(node)
     position = exp.cast(exp.Nullif(this=index, expression=exp.Literal.number(0)), exp.DataType.Type.INT)
-    return call("try_element_at", node.this, position)
+    return anon("try_element_at", node.this, position)
 
 
 # The list functions whose lambda may take an element's index as a second parameter.

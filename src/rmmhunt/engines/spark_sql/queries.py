@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from rmmhunt.compiler.functions.sql import anon
 from rmmhunt.engines.base import DialectError
-from rmmhunt.engines.spark_sql.tree import call
 
 
 def filter_of_subquery(node: exp.ArrayFilter) -> exp.Expression:
@@ -44,9 +44,9 @@ def zipped_explodes(node: exp.Select) -> exp.Expression:
     clauses = set(node.args) - {"expressions", "from_"}
     if len(exploded) < 2 or any(node.args.get(c) for c in clauses) or "*" in node.named_selects:
         return node
-    lists = [exp.Coalesce(this=e.this.this, expressions=[call("array")]) for e in exploded]  # null zips as empty
+    lists = [exp.Coalesce(this=e.this.this, expressions=[anon("array")]) for e in exploded]  # null zips as empty
     zipped = exp.Aliases(
-        this=call("inline", call("arrays_zip", *lists)), expressions=[e.args["alias"].copy() for e in exploded]
+        this=anon("inline", anon("arrays_zip", *lists)), expressions=[e.args["alias"].copy() for e in exploded]
     )
     kept = [e for e in node.expressions if e not in exploded]
     inner = exp.Select(expressions=[*kept, zipped]).from_(node.args["from_"].this, copy=False)
@@ -70,7 +70,7 @@ def ordered_window(node: exp.Window) -> exp.Window:
     if isinstance(function, (exp.Lag, exp.Lead)) and function.args.get("offset") is not None:
         function.set("offset", exp.cast(function.args["offset"], exp.DataType.Type.INT))
     if not node.args.get("order"):
-        node.set("order", exp.Order(expressions=[exp.Ordered(this=call("monotonically_increasing_id"))]))
+        node.set("order", exp.Order(expressions=[exp.Ordered(this=anon("monotonically_increasing_id"))]))
     return node
 
 

@@ -7,13 +7,13 @@ import re
 
 from sqlglot import exp
 
-from rmmhunt.engines.spark_sql.tree import call
+from rmmhunt.compiler.functions.sql import anon
 
 
 def regexp_escape(args: list[exp.Expression]) -> exp.Expression:
     r"""Java regex quoting, as java.util.regex.Pattern.quote does it: \Q...\E, each \E inside ended and re-begun."""
     (text,) = args
-    quoted = call("replace", text, exp.Literal.string("\\E"), exp.Literal.string("\\E\\\\E\\Q"))
+    quoted = anon("replace", text, exp.Literal.string("\\E"), exp.Literal.string("\\E\\\\E\\Q"))
     return exp.Concat(expressions=[exp.Literal.string("\\Q"), quoted, exp.Literal.string("\\E")])
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from rmmhunt.compiler.functions.sql import anon
 from rmmhunt.engines.spark_sql.regexes import regexp_escape
-from rmmhunt.engines.spark_sql.tree import call
 
 
 def split(node: exp.Split) -> exp.Expression:
@@ -14,12 +14,12 @@ def split(node: exp.Split) -> exp.Expression:
     text, separator = node.this, node.expression
     characters = exp.If(
         this=exp.EQ(this=text.copy(), expression=exp.Literal.string("")),
-        true=exp.cast(call("array"), exp.DataType.build("ARRAY<STRING>", dialect="spark")),
-        false=call("split", text.copy(), exp.Literal.string("")),
+        true=exp.cast(anon("array"), exp.DataType.build("ARRAY<STRING>", dialect="spark")),
+        false=anon("split", text.copy(), exp.Literal.string("")),
     )
     if isinstance(separator, exp.Literal) and separator.is_string and not separator.this:
         return characters
-    parts = call("split", text, regexp_escape([separator.copy()]))
+    parts = anon("split", text, regexp_escape([separator.copy()]))
     if isinstance(separator, exp.Literal):
         return parts
     return exp.If(this=exp.EQ(this=separator, expression=exp.Literal.string("")), true=characters, false=parts)
@@ -31,11 +31,11 @@ def try_decode(node: exp.Try) -> exp.Expression:
     if isinstance(inner, exp.Decode):
         return _decode_or_null(inner)
     if isinstance(inner, exp.Anonymous) and inner.name.lower() == "url_decode":
-        return call("try_url_decode", *inner.expressions)
+        return anon("try_url_decode", *inner.expressions)
     return node
 
 
 def _decode_or_null(node: exp.Decode) -> exp.Expression:
     """TRY(decode(bytes)): Spark's decode() fails on invalid UTF-8 even inside TRY."""
     text = exp.cast(node.this, exp.DataType.build("STRING", dialect="spark"))
-    return exp.If(this=call("is_valid_utf8", text), true=text.copy(), false=exp.null())
+    return exp.If(this=anon("is_valid_utf8", text), true=text.copy(), false=exp.null())

@@ -1,16 +1,10 @@
-"""Small sqlglot builders the Spark rewrites share."""
+"""Names for the lambda parameters the Spark rewrites add."""
 
 from __future__ import annotations
 
 import itertools
 
-from sqlglot import exp
-
 _parameter_numbers = itertools.count()
-
-
-def call(name: str, *args: exp.Expression) -> exp.Anonymous:
-    return exp.Anonymous(this=name, expressions=list(args))
 
 
 def parameter_name() -> str:
