@@ -14,6 +14,7 @@ from rmmhunt.compiler.compile import utc_now
 from rmmhunt.engines import Engine, check_engine, create_engine, is_uri, open_remote_store
 from rmmhunt.engines.base import probe_rows
 from rmmhunt.engines.duckdb_engine import KQL_TYPE_KEY
+from rmmhunt.engines.shared_scans import sharing
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.ingest import IngestReport, Progress, ingest_paths
 from rmmhunt.kql.errors import KqlError
@@ -115,13 +116,16 @@ class Workspace:
         """Run every rule at one instant `now`; a rule whose query fails names the rule and its file."""
         loaded = load_rules(rules) if isinstance(rules, (str, Path)) else rules
         instant = now or utc_now()
-        results = []
-        for item in loaded:
-            try:
-                results.append(HuntResult(item, self.query(item.rule.query, instant)))
-            except KqlError as error:
-                raise RuleError(rule_error_message(item, error)) from None
-        return results
+        compiled = [self.compile_rule(item, instant) for item in loaded]
+        with sharing(self.engine, [query.tree for query in compiled]):
+            return [HuntResult(item, self.engine.execute(query)) for item, query in zip(loaded, compiled, strict=True)]
+
+    def compile_rule(self, item: LoadedRule, now: datetime, table_filter: TableFilter | None = None) -> CompiledQuery:
+        """The rule's query compiled; an error names the rule and its place in the rule's file."""
+        try:
+            return self.compile(item.rule.query, now, table_filter)
+        except KqlError as error:
+            raise RuleError(rule_error_message(item, error)) from None
 
 
 def rule_error_message(item: LoadedRule, error: KqlError) -> str:

@@ -20,6 +20,7 @@ import pyarrow as pa
 from rmmhunt.alerts import Alert, AlertRun, ExclusionNote, RuleInfo, make_alerts, rule_info
 from rmmhunt.api import Workspace, rule_error_message
 from rmmhunt.engines.duckdb_engine import KQL_TYPE_KEY
+from rmmhunt.engines.shared_scans import sharing
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.kql.errors import KqlError
 from rmmhunt.kql.types import KqlType
@@ -208,10 +209,12 @@ def run(
     items = scheduled_rules(rules)
     alerts: list[Alert] = []
     matched: set[str] = set()
-    for item in items:
-        result = run_rule_at(workspace, item, now, exclusions)
-        alerts.extend(result.alerts)
-        matched |= result.outcome.matched_exclusions
+    planned = [workspace.compile_rule(item.loaded, now, period_filter(*item.window(now))).tree for item in items]
+    with sharing(workspace.engine, planned):
+        for item in items:
+            result = run_rule_at(workspace, item, now, exclusions)
+            alerts.extend(result.alerts)
+            matched |= result.outcome.matched_exclusions
     expired = [e.id for e in exclusions.expired(now)]
     return AlertRun(
         now, [i.info for i in items], alerts, _notes(exclusions), expired, _unused(exclusions, expired, matched)
@@ -248,11 +251,13 @@ def hunt(
     workspace: Workspace, rules: Iterable[LoadedRule], now: datetime, exclusions: ExclusionSet
 ) -> list[tuple[LoadedRule, RuleOutcome]]:
     """`hunt` with exclusions: each rule's kept rows and, per exclusion, the rows it suppressed."""
+    loaded_rules = list(rules)
     outcomes = []
-    for loaded in rules:
-        try:
-            outcome = run_rule(workspace, loaded.rule, now, (now - HUNTING_RETENTION, now), exclusions)
-        except KqlError as error:
-            raise RuleError(rule_error_message(loaded, error)) from None
-        outcomes.append((loaded, outcome))
+    with sharing(workspace.engine, [workspace.compile_rule(loaded, now).tree for loaded in loaded_rules]):
+        for loaded in loaded_rules:
+            try:
+                outcome = run_rule(workspace, loaded.rule, now, (now - HUNTING_RETENTION, now), exclusions)
+            except KqlError as error:
+                raise RuleError(rule_error_message(loaded, error)) from None
+            outcomes.append((loaded, outcome))
     return outcomes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
 from sqlglot import exp
@@ -11,6 +11,9 @@ from sqlglot import exp
 from rmmhunt.compiler import CompiledQuery
 from rmmhunt.errors import RmmhuntError
 from rmmhunt.kql.types import KqlType
+
+if TYPE_CHECKING:
+    from rmmhunt.engines.shared_scans import SharedScans
 
 KQL_TYPE_KEY = b"kql_type"
 
@@ -26,8 +29,17 @@ class DialectError(EngineError):
 class Engine(Protocol):
     name: str
     dialect: str  # the sqlglot dialect the engine's SQL is written in
+    scans: SharedScans  # the scans the rules of a hunt share (see `shared_scans.sharing`)
 
     def execute(self, query: CompiledQuery) -> pa.Table: ...
+
+    def materialize(self, name: str, query: exp.Select) -> int:
+        """Store the query's rows as the temporary table `name`; return how many there are."""
+        ...
+
+    def drop(self, name: str) -> None:
+        """Drop the temporary table `name`."""
+        ...
 
 
 def with_kql_types(result: pa.Table, columns: dict[str, KqlType]) -> pa.Table:

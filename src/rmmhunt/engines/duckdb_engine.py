@@ -11,6 +11,7 @@ from rmmhunt.compiler.relation import col, ident
 from rmmhunt.compiler.sqltypes import sql_type
 from rmmhunt.engines.base import KQL_TYPE_KEY, EngineError, first_line, referenced_tables, with_kql_types
 from rmmhunt.engines.dialects import for_dialect
+from rmmhunt.engines.shared_scans import SharedScans
 from rmmhunt.kql.types import KqlType
 from rmmhunt.schema import default_catalog
 from rmmhunt.store import WorkspaceStore
@@ -81,6 +82,7 @@ class DuckDBEngine:
         self.tables = store if store is not None else default_catalog()
         self.views: set[str] = set()
         self.by_name: set[str] = set()  # tables whose files were found to differ in their columns
+        self.scans = SharedScans(self.tables.table_columns)
 
     def register(self, tree: exp.Expression) -> None:
         for name in referenced_tables(tree) - self.views:
@@ -101,12 +103,29 @@ class DuckDBEngine:
                 self.con.execute(table_view(name, columns, files, union_by_name=True).sql(self.dialect, copy=False))
             self.views.add(name)
 
+    def materialize(self, name: str, query: exp.Select) -> int:
+        """The query's rows as the temporary table `name` (see `shared_scans`); how many there are."""
+        table = exp.to_table(name, quoted=True)
+        properties = exp.Properties(expressions=[exp.TemporaryProperty()])
+        create = exp.Create(this=table, kind="TABLE", expression=query, properties=properties, replace=True)
+        self.register(query)
+        try:
+            self.con.execute(create.sql(self.dialect, copy=False))
+        except duckdb.Error as exc:
+            raise EngineError(f"the engine failed to share a scan of {name}: {first_line(exc)}") from None
+        count = exp.select(exp.Count(this=exp.Star())).from_(table.copy())
+        return self.con.execute(count.sql(self.dialect)).fetchall()[0][0]
+
+    def drop(self, name: str) -> None:
+        drop = exp.Drop(tables=[exp.to_table(name, quoted=True)], kind="TABLE", exists=True)
+        self.con.execute(drop.sql(self.dialect))
+
     def run(self, sql: str, tree: exp.Expression) -> pa.Table:
         self.register(tree)
         return self.con.sql(sql).to_arrow_table()
 
     def execute(self, query: CompiledQuery) -> pa.Table:
-        tree = for_dialect(query.tree, self.dialect)
+        tree = for_dialect(self.scans.redirect(query.tree), self.dialect)
         sql = tree.sql(self.dialect, copy=False)  # as CompiledQuery.sql(): DuckDB's generator leaves the tree as it is
         try:
             try:

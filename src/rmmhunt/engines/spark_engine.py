@@ -22,6 +22,7 @@ from rmmhunt.compiler import CompiledQuery
 from rmmhunt.compiler.sqltypes import arrow_type
 from rmmhunt.engines.base import EngineError, first_line, referenced_tables, with_kql_types
 from rmmhunt.engines.dialects import for_dialect
+from rmmhunt.engines.shared_scans import SharedScans
 from rmmhunt.kql.types import KqlType
 from rmmhunt.schema import default_catalog
 from rmmhunt.store import WorkspaceStore
@@ -180,6 +181,7 @@ class SparkEngine:
         self.store = store
         self.tables = store if store is not None else default_catalog()
         self.views: set[str] = set()
+        self.scans = SharedScans(self.tables.table_columns)
 
     def table_frame(self, name: str, columns: dict[str, KqlType]) -> DataFrame:
         """The table's Parquet files with exactly its columns (null where a file lacks one)."""
@@ -203,8 +205,22 @@ class SparkEngine:
             self.table_frame(name, columns).createOrReplaceTempView(name)
             self.views.add(name)
 
+    def materialize(self, name: str, query: exp.Select) -> int:
+        """The query's rows as the cached temporary view `name` (see `shared_scans`); how many there are."""
+        tree = for_dialect(query, self.dialect)
+        try:
+            self.register(tree)
+            self.session.sql(exp.Cache(this=exp.to_table(name, quoted=True), expression=tree).sql(self.dialect))
+            return self.session.table(name).count()
+        except (PySparkException, Py4JError) as error:
+            raise EngineError(f"the engine failed to share a scan of {name}: spark: {first_line(error)}") from None
+
+    def drop(self, name: str) -> None:
+        self.session.sql(exp.Uncache(this=exp.to_table(name, quoted=True), exists=True).sql(self.dialect))
+        self.session.catalog.dropTempView(name)
+
     def execute(self, query: CompiledQuery) -> pa.Table:
-        tree = for_dialect(query.tree, self.dialect)
+        tree = for_dialect(self.scans.redirect(query.tree), self.dialect)
         try:
             self.register(tree)
             result = self.session.sql(tree.sql(self.dialect)).toArrow()

@@ -1,0 +1,178 @@
+"""Shared scans: the rules of one hunt that filter the same table read it once between them.
+
+A pack has hundreds of rules over a few tables, and each begins by filtering its table (`T | where ...`)
+down to a fraction of a percent of it. Scanning T once for the rows that any rule's filter keeps, into a
+temporary table, and running every rule on those rows reads T once instead of once per rule; each rule
+still applies its own filter, so it gets exactly the rows it would get from T.
+
+A read is a `SELECT <columns or *> FROM T WHERE W` in a compiled tree (the compiler's form of `T | where`).
+A query's read may use T's shared rows when W implies one of the filters they were kept for (every
+conjunct of that filter is a conjunct of W: a rule run again with an exclusion's condition added still
+qualifies) and when every column the query names is among the shared columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from rmmhunt.engines.base import Engine, EngineError
+from rmmhunt.kql.types import KqlType
+
+# More rows than this and the shared rows are not worth holding (the rules' filters keep most of the
+# table): the table is then scanned per rule, as without sharing.
+ROW_CAP = 1_000_000
+
+# A filter with one of these is not a pure function of the row, or reads beyond it.
+NOT_ROW_LOCAL = (exp.Subquery, exp.Select, exp.Rand, exp.Uuid, exp.Window, exp.AggFunc)
+
+Conjuncts = frozenset[exp.Expression]
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    select: exp.Select
+    table: str
+    conjuncts: Conjuncts
+
+
+@dataclass
+class SharedTable:
+    table: str
+    name: str
+    filters: list[Conjuncts] = field(default_factory=list)
+    columns: set[str] | None = field(default_factory=set)  # None: every column of the table
+
+    def covers(self, read: Read, named: set[str] | None) -> bool:
+        if self.columns is not None and (named is None or not named <= self.columns):
+            return False
+        return any(f <= read.conjuncts for f in self.filters)
+
+
+def conjuncts(condition: exp.Expression) -> Conjuncts:
+    """The parts of `a AND (b AND c)`: a, b, c."""
+    condition = condition.unnest()
+    if isinstance(condition, exp.And):
+        return conjuncts(condition.this) | conjuncts(condition.expression)
+    return frozenset([condition])
+
+
+def reads(tree: exp.Expression, is_table: Callable[[str], bool]) -> list[Read]:
+    """The filtered reads of named tables in a tree that shared rows could stand in for."""
+    found = []
+    for select in tree.find_all(exp.Select):
+        source = select.args.get("from_")
+        where = select.args.get("where")
+        if source is None or where is None or not isinstance(source.this, exp.Table):
+            continue
+        table = source.this
+        if not isinstance(table.this, exp.Identifier) or table.args.get("alias") or not is_table(table.name):
+            continue
+        clauses = ("joins", "group", "having", "qualify", "order", "limit", "offset", "distinct", "laterals")
+        if any(select.args.get(c) for c in clauses):
+            continue
+        if not all(isinstance(i, (exp.Star, exp.Column)) and not i.args.get("table") for i in select.expressions):
+            continue
+        if where.find(*NOT_ROW_LOCAL) or any(c.args.get("table") for c in where.find_all(exp.Column)):
+            continue
+        found.append(Read(select, table.name, conjuncts(where.this)))
+    return found
+
+
+def named_columns(tree: exp.Expression, found: list[Read]) -> set[str] | None:
+    """A superset of the columns the query reads from its tables: every name in it. None when it may read
+    columns it does not name: a read's rows passed on whole (the query's result, a union's branch, an IN
+    list), any other `*`, or a row read whole through its relation's alias."""
+    for read in found:
+        parent = read.select.parent
+        passed_on = not (isinstance(parent, exp.Subquery) and isinstance(parent.parent, (exp.From, exp.Join)))
+        if passed_on and any(isinstance(item, exp.Star) for item in read.select.expressions):
+            return None
+    read_selects = {id(read.select) for read in found}
+    if any(not isinstance(s.parent, exp.Count) and id(s.parent) not in read_selects for s in tree.find_all(exp.Star)):
+        return None
+    aliases = {alias.name for alias in tree.find_all(exp.TableAlias)}
+    if any(column.name in aliases and not column.table for column in tree.find_all(exp.Column)):
+        return None
+    return {identifier.name for identifier in tree.find_all(exp.Identifier)}
+
+
+class SharedScans:
+    """The shared tables of one hunt, and the rewriting of a query's reads to use them."""
+
+    def __init__(self, table_columns: Callable[[str], dict[str, KqlType] | None]):
+        self.table_columns = table_columns
+        self.tables: dict[str, SharedTable] = {}
+
+    def is_table(self, name: str) -> bool:
+        return self.table_columns(name) is not None
+
+    def plan(self, trees: Iterable[exp.Expression]) -> list[SharedTable]:
+        """A shared table for each table that two or more of the queries' reads filter."""
+        planned: dict[str, SharedTable] = {}
+        counts: dict[str, int] = {}
+        for tree in trees:
+            found = reads(tree, self.is_table)
+            named = named_columns(tree, found)
+            for read in found:
+                shared = planned.setdefault(read.table, SharedTable(read.table, f"rmmhunt_shared_{read.table}"))
+                counts[read.table] = counts.get(read.table, 0) + 1
+                if read.conjuncts not in shared.filters:
+                    shared.filters.append(read.conjuncts)
+                if shared.columns is not None:
+                    shared.columns = None if named is None else shared.columns | named
+        return [shared for table, shared in planned.items() if counts[table] > 1]
+
+    def query(self, shared: SharedTable) -> exp.Select:
+        """The rows of the table that any of the filters keeps, capped one past ROW_CAP."""
+        columns = self.table_columns(shared.table) or {}
+        wanted = [c for c in columns if shared.columns is None or c in shared.columns]
+        condition = exp.or_(*[exp.and_(*[c.copy() for c in sorted(f, key=str)]) for f in shared.filters])
+        return (
+            exp.select(*[exp.column(c, quoted=True) for c in wanted])
+            .from_(exp.to_table(shared.table, quoted=True))
+            .where(condition, copy=False)
+            .limit(ROW_CAP + 1)
+        )
+
+    def redirect(self, tree: exp.Expression) -> exp.Expression:
+        """The tree with each read the shared tables cover reading them (a copy; `tree` is not changed)."""
+        if not self.tables:
+            return tree
+        found = reads(tree, self.is_table)
+        named = named_columns(tree, found)
+        covered = [r for r in found if r.table in self.tables and self.tables[r.table].covers(r, named)]
+        if not covered:
+            return tree
+        targets = {id(r.select): self.tables[r.table].name for r in covered}
+        copy = tree.copy()
+        for original, select in zip(tree.find_all(exp.Select), copy.find_all(exp.Select), strict=True):
+            name = targets.get(id(original))
+            if name is not None:
+                select.args["from_"].this.set("this", exp.to_identifier(name, quoted=True))
+        return copy
+
+
+@contextmanager
+def sharing(engine: Engine, trees: Iterable[exp.Expression]) -> Iterator[None]:
+    """While inside, the engine runs the reads of these queries (and of any other query whose reads they
+    cover) on shared tables, made here and dropped on leaving."""
+    scans = engine.scans
+    made = []
+    try:
+        for shared in scans.plan(trees):
+            try:
+                rows = engine.materialize(shared.name, scans.query(shared))
+            except EngineError:
+                continue  # the rules read the table themselves, and meet the same error there if it is theirs
+            made.append(shared.name)
+            if rows <= ROW_CAP:
+                scans.tables[shared.table] = shared
+        yield
+    finally:
+        scans.tables.clear()
+        for name in made:
+            engine.drop(name)
