@@ -1,21 +1,21 @@
 """The whole RMM pack at scale: rmmhunt against hand-written DuckDB SQL for every rule, same rows.
 
-    python -m benchmarks pack [--rows 1M 10M] [--repeat 3] [--threads 2] [--dir DIR]
+    python -m benchmarks pack [--rows 1M 10M] [--repeat 3] [--dir DIR]
 
 Generates (or reuses) a workspace with the pack's three tables (certificates, processes, network
 events) at each size, checks that every rule gives the same rows through rmmhunt and through each
-hand-written variant (`benchmarks/handwritten.py`), then times the whole pack, median of N:
+hand-written variant (`benchmarks/handwritten.py`), then times the whole pack, median of N, against
+the best hand-written variant run one rule after another:
 
-- sequential: one rule after another (rmmhunt: `Workspace.hunt`, parse + compile + run each rule);
-- concurrent: the rules spread over T threads, each with its own DuckDB cursor on one database
-  (DuckDB runs each query on its own threads too; this overlaps the per-query overheads).
+- hunt: `Workspace.hunt` (parse and compile every rule, then run them, the rules that filter one table
+  sharing one scan of it: `rmmhunt.engines.shared_scans`);
+- rule by rule: `Workspace.query` for each rule (parse, compile and run it alone), as without sharing.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -60,76 +60,59 @@ class PackRun:
         table, sql = rule_sql(*slug_and_kind(rule), variant)
         return sql, {"files": self.files[table], "since": since(NOW)}
 
-    def rmmhunt(self, threads: int) -> list:
-        if threads == 1:
-            return [result.table for result in self.workspace.hunt(self.rules, NOW)]
-        engine = self.workspace.engine
-        queries = [self.workspace.compile(rule.rule.query, NOW) for rule in self.rules]
-        for query in queries:
-            engine.register(query.tree)  # views first: they are shared by every cursor
+    def hunt(self) -> list:
+        return [result.table for result in self.workspace.hunt(self.rules, NOW)]
 
-        def run(query):
-            return engine.con.cursor().sql(query.sql()).to_arrow_table()
+    def rule_by_rule(self) -> list:
+        return [self.workspace.query(rule.rule.query, NOW) for rule in self.rules]
 
-        with ThreadPoolExecutor(threads) as pool:
-            return list(pool.map(run, queries))
-
-    def handwritten(self, variant: str, threads: int) -> list:
-        def run(item: tuple[str, dict]):
-            sql, params = item
-            return self.con.cursor().sql(sql, params=params).to_arrow_table()
-
-        if threads == 1:
-            return [run(item) for item in self.hand[variant]]
-        with ThreadPoolExecutor(threads) as pool:
-            return list(pool.map(run, self.hand[variant]))
+    def handwritten(self, variant: str) -> list:
+        return [self.con.sql(sql, params=params).to_arrow_table() for sql, params in self.hand[variant]]
 
     def differences(self) -> tuple[int, dict[str, list[str]]]:
-        """The rows rmmhunt finds, and per variant the rules whose hand-written rows differ from rmmhunt's."""
-        tables = self.rmmhunt(1)
+        """The rows rmmhunt finds, and per way of running (the other rmmhunt mode, each hand-written variant)
+        the rules whose rows differ from the hunt's."""
+        tables = self.hunt()
         ours = [canonical(t) for t in tables]
+        others = {"rule by rule": self.rule_by_rule(), **{v: self.handwritten(v) for v in VARIANTS}}
         return sum(t.num_rows for t in tables), {
-            variant: [
+            name: [
                 rule.path.stem
-                for rule, mine, theirs in zip(self.rules, ours, self.handwritten(variant, 1), strict=True)
+                for rule, mine, theirs in zip(self.rules, ours, results, strict=True)
                 if mine != canonical(theirs)
             ]
-            for variant in VARIANTS
+            for name, results in others.items()
         }
 
 
-def size_rows(label: str, run: PackRun, repeat: int, threads: int) -> list[list[str]]:
+def size_rows(label: str, run: PackRun, repeat: int) -> list[list[str]]:
     matches, differ = run.differences()
-    runs: dict[str, Callable[[], object]] = {}
-    for t in sorted({1, threads}):
-        runs[f"rmmhunt/{t}"] = lambda t=t: run.rmmhunt(t)
-        for variant in VARIANTS:
-            runs[f"{variant}/{t}"] = lambda t=t, variant=variant: run.handwritten(variant, t)
+    runs: dict[str, Callable[[], object]] = {"hunt": run.hunt, "rule by rule": run.rule_by_rule}
+    for variant in VARIANTS:
+        runs[variant] = lambda variant=variant: run.handwritten(variant)
     times = interleaved_medians(runs, repeat, warm_up=False)  # differences() ran each once
+    best = min(VARIANTS, key=lambda v: times[v][0])
+    hand_ms, hand_spread = times[best]
     rows = []
-    for t in sorted({1, threads}):
-        best = min(VARIANTS, key=lambda v: times[f"{v}/{t}"][0])
-        hand_ms, hand_spread = times[f"{best}/{t}"]
-        ours_ms, ours_spread = times[f"rmmhunt/{t}"]
-        same = "yes" if not differ[best] else f"NO: {', '.join(differ[best][:3])} ..."
+    for mode in ("hunt", "rule by rule"):
+        ours_ms, ours_spread = times[mode]
+        wrong = differ[best] + differ.get(mode, [])
         rows.append(
             [
                 label,
-                "sequential" if t == 1 else f"{t} threads",
+                mode,
                 f"{hand_ms:.0f} ±{hand_spread / 2:.0f} ({best})",
                 f"{ours_ms:.0f} ±{ours_spread / 2:.0f}",
                 f"{ours_ms / hand_ms:.2f}",
                 f"{len(run.rules)} rules, {matches} rows",
-                same,
+                "yes" if not wrong else f"NO: {', '.join(wrong[:3])} ...",
             ]
         )
     return rows
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = sized_parser("pack", __doc__, ["1M"], 3)
-    parser.add_argument("--threads", type=int, default=2, help="threads for the concurrent run (default 2)")
-    return parser.parse_args(argv)
+    return sized_parser("pack", __doc__, ["1M"], 3).parse_args(argv)
 
 
 def main(argv: list[str]) -> None:
@@ -137,9 +120,9 @@ def main(argv: list[str]) -> None:
     console.print(f"duckdb {duckdb.__version__}; median of {args.repeat}; ± is half the spread (max - min)")
     table_rows = []
     for label, path in generated_workspaces(args.dir, args.rows, (TABLE, PROCESS, NETWORK)):
-        table_rows += size_rows(label, PackRun(path), args.repeat, args.threads)
+        table_rows += size_rows(label, PackRun(path), args.repeat)
     print_table(
         "RMM pack: rmmhunt (parse + compile + run every rule) / best hand-written DuckDB SQL, ms",
-        ["rows per table", "mode", "hand-written", "rmmhunt", "ratio", "answer", "same rows"],
+        ["rows per table", "rmmhunt", "hand-written, rule by rule", "rmmhunt", "ratio", "answer", "same rows"],
         table_rows,
     )

@@ -11,6 +11,7 @@ as a suppressed alert naming the exclusion.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +20,7 @@ import pyarrow as pa
 
 from rmmhunt.alerts import Alert, AlertRun, ExclusionNote, RuleInfo, make_alerts, rule_info
 from rmmhunt.api import Workspace, rule_error_message
+from rmmhunt.compiler import CompiledQuery
 from rmmhunt.engines.duckdb_engine import KQL_TYPE_KEY
 from rmmhunt.engines.shared_scans import sharing
 from rmmhunt.errors import RmmhuntError
@@ -173,12 +175,24 @@ def _alerts(
     return make_alerts(item.loaded, table, groups, window, summary=summary, exclusion=exclusion)
 
 
-def run_rule_at(workspace: Workspace, item: ScheduledRule, at: datetime, exclusions: ExclusionSet) -> RuleRun:
-    """One run of one rule at `at`: its alerts, then one suppressed alert group per exclusion that removed matches."""
+def compile_run(workspace: Workspace, item: ScheduledRule, at: datetime) -> CompiledQuery:
+    """The rule's query as its run at `at` reads: every table restricted to the run's window."""
+    return workspace.compile_rule(item.loaded, at, period_filter(*item.window(at)))
+
+
+def run_rule_at(
+    workspace: Workspace,
+    item: ScheduledRule,
+    at: datetime,
+    exclusions: ExclusionSet,
+    compiled: CompiledQuery,
+) -> RuleRun:
+    """One run of one rule at `at`: its alerts, then one suppressed alert group per exclusion that removed matches.
+
+    `compiled`: the rule's query compiled for this run (`compile_run`)."""
     window = item.window(at)
-    base = period_filter(*window)
     try:
-        outcome = run_rule(workspace, item.loaded.rule, at, window, exclusions, base_filter=base)
+        outcome = run_rule(workspace, item.loaded.rule, at, window, exclusions, period_filter(*window), compiled)
     except KqlError as error:
         raise RuleError(rule_error_message(item.loaded, error)) from None
     alerts = _alerts(item, outcome.kept, window, trigger=True, exclusion=None)
@@ -201,20 +215,26 @@ def _unused(exclusions: ExclusionSet, expired: list[str], matched: set[str]) -> 
     return [e.id for e in exclusions if e.id not in matched and e.id not in expired]
 
 
+def run_together(
+    workspace: Workspace, items: list[ScheduledRule], at: datetime, exclusions: ExclusionSet
+) -> list[RuleRun]:
+    """Each rule's run at `at`, the rules that filter one table sharing one scan of it."""
+    compiled = [compile_run(workspace, item, at) for item in items]
+    with sharing(workspace.engine, [query.tree for query in compiled]):
+        return [
+            run_rule_at(workspace, item, at, exclusions, query) for item, query in zip(items, compiled, strict=True)
+        ]
+
+
 def run(
     workspace: Workspace, rules: Iterable[LoadedRule], now: datetime, exclusions: ExclusionSet | None = None
 ) -> AlertRun:
     """Every rule once at `now`: the alerts it raises and the matches exclusions suppressed."""
     exclusions = exclusions or ExclusionSet.empty()
     items = scheduled_rules(rules)
-    alerts: list[Alert] = []
-    matched: set[str] = set()
-    planned = [workspace.compile_rule(item.loaded, now, period_filter(*item.window(now))).tree for item in items]
-    with sharing(workspace.engine, planned):
-        for item in items:
-            result = run_rule_at(workspace, item, now, exclusions)
-            alerts.extend(result.alerts)
-            matched |= result.outcome.matched_exclusions
+    runs = run_together(workspace, items, now, exclusions)
+    alerts = [alert for result in runs for alert in result.alerts]
+    matched = {exclusion for result in runs for exclusion in result.outcome.matched_exclusions}
     expired = [e.id for e in exclusions.expired(now)]
     return AlertRun(
         now, [i.info for i in items], alerts, _notes(exclusions), expired, _unused(exclusions, expired, matched)
@@ -236,12 +256,19 @@ def backtest(
     exclusions = exclusions or ExclusionSet.empty()
     items = scheduled_rules(rules)
     result = Backtest(start, end, [i.info for i in items], exclusions=_notes(exclusions))
-    matched: set[str] = set()
-    for item in items:
+    # Time by time, so that the rules running at one instant share their scans; then rule by rule, as reported.
+    due: dict[datetime, list[int]] = defaultdict(list)
+    for index, item in enumerate(items):
         for at in item.run_times(start, end, every):
-            rule_run = run_rule_at(workspace, item, at, exclusions)
-            result.runs.append(rule_run.stat)
+            due[at].append(index)
+    stats: dict[tuple[int, datetime], RunStat] = {}
+    matched: set[str] = set()
+    for at in sorted(due):
+        runs = run_together(workspace, [items[i] for i in due[at]], at, exclusions)
+        for index, rule_run in zip(due[at], runs, strict=True):
+            stats[index, at] = rule_run.stat
             matched |= rule_run.outcome.matched_exclusions
+    result.runs = [stats[key] for key in sorted(stats)]
     result.expired = [e.id for e in exclusions.expired(end)]
     result.unused = _unused(exclusions, result.expired, matched)
     return result
@@ -252,11 +279,13 @@ def hunt(
 ) -> list[tuple[LoadedRule, RuleOutcome]]:
     """`hunt` with exclusions: each rule's kept rows and, per exclusion, the rows it suppressed."""
     loaded_rules = list(rules)
+    compiled = [workspace.compile_rule(loaded, now) for loaded in loaded_rules]
     outcomes = []
-    with sharing(workspace.engine, [workspace.compile_rule(loaded, now).tree for loaded in loaded_rules]):
-        for loaded in loaded_rules:
+    with sharing(workspace.engine, [query.tree for query in compiled]):
+        for loaded, query in zip(loaded_rules, compiled, strict=True):
+            window = (now - HUNTING_RETENTION, now)
             try:
-                outcome = run_rule(workspace, loaded.rule, now, (now - HUNTING_RETENTION, now), exclusions)
+                outcome = run_rule(workspace, loaded.rule, now, window, exclusions, compiled=query)
             except KqlError as error:
                 raise RuleError(rule_error_message(loaded, error)) from None
             outcomes.append((loaded, outcome))

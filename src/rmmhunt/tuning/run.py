@@ -13,9 +13,10 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 from sqlglot import exp
 
-from rmmhunt.compiler import TableFilter
+from rmmhunt.compiler import CompiledQuery, TableFilter
 from rmmhunt.compiler.functions import sql
 from rmmhunt.engines.base import probe_rows
 from rmmhunt.rules.model import Rule
@@ -117,16 +118,22 @@ def run_rule(
     window: tuple[datetime, datetime],
     exclusions: ExclusionSet,
     base_filter: TableFilter | None = None,
+    compiled: CompiledQuery | None = None,
 ) -> RuleOutcome:
     """The rule's matches at `now`, with what each active exclusion that applies to it set aside.
 
     `window` bounds the events that conditions the rule's table lacks are looked up in (by SHA1);
     `base_filter` (the scheduler's query period) restricts every read, with the exclusions' conditions.
-    With no exclusion that can hold for the rule's tables, the rule runs exactly as without exclusions.
+    With no exclusion that can hold for the rule's tables, the rule runs exactly as without exclusions:
+    `compiled`, when given, is its query compiled with `base_filter` (a hunt compiles every rule first).
     """
+
+    def plain() -> pa.Table:
+        return workspace.engine.execute(compiled) if compiled else workspace.query(rule.query, now, base_filter)
+
     applicable = [e for e in exclusions.active(now) if e.applies_to(rule)]
     if not applicable:
-        return RuleOutcome(workspace.query(rule.query, now, base_filter))
+        return RuleOutcome(plain())
     tables = tables_read(workspace, rule.query, now)
     builder = ConditionBuilder(workspace.store or default_catalog(), window, partial(_distinct_values, workspace))
     candidates: list[tuple[Exclusion, Conditions]] = []
@@ -138,7 +145,7 @@ def run_rule(
             candidates.append((exclusion, conditions))
     removing = _removing(workspace, base_filter, tables, candidates)
     if not removing:
-        return RuleOutcome(workspace.query(rule.query, now, base_filter))
+        return RuleOutcome(plain())
     kept = workspace.query(rule.query, now, _table_filter(base_filter, _none_of(removing)))
     suppressed = []
     for index, (exclusion, _) in enumerate(removing):
