@@ -10,7 +10,7 @@ import pytest
 from rmmhunt import Workspace
 from rmmhunt.compiler import compile_query
 from rmmhunt.engines import shared_scans
-from rmmhunt.engines.shared_scans import SharedScans, named_columns, reads, sharing
+from rmmhunt.engines.shared_scans import SharedScans, sharing, survey
 from rmmhunt.rules import builtin_rules_dir, load_rules
 from rmmhunt.schema import default_catalog
 
@@ -52,10 +52,9 @@ def is_table(name: str) -> bool:
 
 @pytest.mark.parametrize(("kql", "count", "narrow"), READS)
 def test_reads_and_the_columns_a_query_names(kql: str, count: int, narrow: bool) -> None:
-    compiled = tree(kql)
-    found = reads(compiled, is_table)
-    assert len(found) == count
-    assert (named_columns(compiled, found) is not None) == narrow
+    found = survey(tree(kql), is_table)
+    assert len(found.reads) == count
+    assert (found.named is not None) == narrow
 
 
 class Recorder:
