@@ -1319,6 +1319,15 @@ CASES: list[Case] = [
         [[{"A1": 12, "B1": 2, "A2": 81}], [{"x": {"y": 1}}]],
         fn("bag_merge"),
     ),
+    # Values stay whole, of every JSON type; a key whose value is null is there, and its null wins too.
+    Case(
+        "bag-merge-keeps-values-whole",
+        'datatable(a:dynamic, b:dynamic)[dynamic({"s": "té", "t": true, "r": 1.5, "n": null, "l": [1, "x", null],'
+        ' "o": {"p": {"q": [false]}}}), dynamic({"s": "other", "n": 1, "f": false})] | project m = bag_merge(a, b)',
+        ["m"],
+        [[{"s": "té", "t": True, "r": 1.5, "n": None, "l": [1, "x", None], "o": {"p": {"q": [False]}}, "f": False}]],
+        fn("bag_merge"),
+    ),
     Case(
         "zip-doc-examples",
         "print a = zip(dynamic([1,3,5]), dynamic([2,4,6])), b = zip(dynamic(['A', 1, 1.5]), dynamic([{}, 'B']))",

@@ -857,6 +857,15 @@ AGGREGATE_CASES: list[Case] = [
         [[{"a": 1, "n": {"x": 1}, "k": None, "m": {"y": [2]}}]],
         doc("make-bag-aggregation-function"),
     ),
+    # "Non-dictionary values will be skipped": also in a group of one row.
+    Case(
+        "make-bag-skips-values-that-are-not-bags",
+        'datatable(g:string, b:dynamic)["a", dynamic([1, 2]), "b", dynamic("x"), "b", dynamic({"k": 1})]'
+        " | summarize bag = make_bag(b) by g",
+        ["g", "bag"],
+        [["a", {}], ["b", {"k": 1}]],
+        doc("make-bag-aggregation-function"),
+    ),
     Case(
         "empty-input-defaults",
         "datatable(x:long)[] | summarize sumif(x, x > 0), make_set_if(x, x > 0), dcount(x)",

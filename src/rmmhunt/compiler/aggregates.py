@@ -120,7 +120,8 @@ def _make_list(args: list[Typed], predicate: Typed | None) -> Typed:
 
 
 def _make_bag(args: list[Typed], predicate: Typed | None) -> Typed:
-    """The union of property bags; a key in several rows keeps one of its values, whole.
+    """The union of property bags; a key in several rows keeps one of its values, whole. The fold starts from
+    the bag with no keys, so a value that is not a bag adds nothing, even in a group of one row.
 
     https://learn.microsoft.com/en-us/kusto/query/make-bag-aggregation-function
     """
@@ -134,7 +135,7 @@ def _make_bag(args: list[Typed], predicate: Typed | None) -> Typed:
         this=sql.merged_bags(exp.column("a"), exp.column("b")),
         expressions=[exp.to_identifier("a"), exp.to_identifier("b")],
     )
-    return Typed(exp.Anonymous(this="list_reduce", expressions=[bags, merge]), KqlType.DYNAMIC)
+    return Typed(exp.Anonymous(this="list_reduce", expressions=[bags, merge, EMPTY_BAG.copy()]), KqlType.DYNAMIC)
 
 
 def _percentile(args: list[Typed], predicate: Typed | None) -> Typed:

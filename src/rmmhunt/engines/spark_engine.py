@@ -56,6 +56,9 @@ SESSION_CONF = {
     "spark.sql.timestampType": "TIMESTAMP_NTZ",  # KQL datetimes are UTC without a zone, like DuckDB's TIMESTAMP
     "spark.sql.caseSensitive": "true",  # KQL names are case-sensitive
     "spark.sql.ansi.enabled": "false",  # a failed conversion or a division by zero is null, as in DuckDB
+    # bag_merge() and make_bag() merge maps with map_concat, where a key in several maps takes the last one's
+    # value, as in DuckDB (the compiler orders the maps so that this is Kusto's); Spark's default fails
+    "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
 }
 
 # Only when rmmhunt starts the Spark application itself; the driver logs errors only.

@@ -6,15 +6,18 @@ from sqlglot import exp
 
 from rmmhunt.compiler.functions.sql import anon
 from rmmhunt.engines.base import DialectError
+from rmmhunt.engines.spark_sql.bags import cast_to_bag, is_bag_type
 from rmmhunt.engines.spark_sql.json_read import cast_json_to_list, cast_to_json_list
 from rmmhunt.engines.spark_sql.json_texts import json_depth
 from rmmhunt.engines.spark_sql.json_write import cast_to_json
 
 
 def cast(node: exp.Cast) -> exp.Expression:
-    """CAST and TRY_CAST: to and from JSON texts (Spark has no JSON type), and of hex text to a number."""
+    """CAST and TRY_CAST: to and from JSON texts (Spark has no JSON type), to bags, and of hex text to a number."""
     if node.to.is_type(exp.DataType.Type.JSON):
         return cast_to_json(node)
+    if is_bag_type(node.to):
+        return cast_to_bag(node)
     if _is_json_array_type(node.to):
         return cast_to_json_list(node)
     if node.to.is_type(exp.DataType.Type.ARRAY) and json_depth(node.this) == 0:
@@ -41,10 +44,11 @@ def _is_json_array_type(to: exp.DataType) -> bool:
 
 
 def data_type(node: exp.DataType) -> exp.Expression:
-    """A DuckDB type as Spark names it; a nested type of JSON is a gap."""
+    """A DuckDB type as Spark names it; a nested type of JSON is a gap, but for the targets of the casts that
+    `cast` rewrites (to a list of JSON texts, to a bag)."""
     nested = node.is_type(exp.DataType.Type.ARRAY, exp.DataType.Type.MAP)
-    in_json_list = _is_json_array_type(node) and isinstance(node.parent, exp.Cast)
-    if nested and not in_json_list and any(t.is_type(exp.DataType.Type.JSON) for t in node.find_all(exp.DataType)):
+    cast_target = (_is_json_array_type(node) or is_bag_type(node)) and isinstance(node.parent, exp.Cast)
+    if nested and not cast_target and any(t.is_type(exp.DataType.Type.JSON) for t in node.find_all(exp.DataType)):
         raise DialectError(f"spark: not supported yet: dynamic arrays and bags (DuckDB's {node.sql('duckdb')})")
     if node.this is exp.DataType.Type.TIMESTAMP:
         return exp.DataType.build(exp.DataType.Type.TIMESTAMPNTZ)

@@ -30,6 +30,8 @@ def json_depth(node: exp.Expression) -> int | None:
     """How deep the JSON texts sit in the value (0: it is one), or None when it holds no JSON text known."""
     if JSON_DEPTH in node.meta:
         return node.meta[JSON_DEPTH]
+    if isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.JSON):
+        return 0  # DuckDB's cast to JSON not rewritten yet: a lambda is rewritten before the list it walks
     if isinstance(node, exp.Column):
         return _parameter_depth(node)
     if isinstance(node, exp.Bracket):
@@ -62,7 +64,8 @@ def _call_depth(node: exp.Anonymous) -> int | None:
 
 
 def _parameter_depth(column: exp.Column) -> int | None:
-    """A lambda's element parameter holds the elements of the list its function walks."""
+    """A lambda's element parameter holds the elements of the list its function walks (and so does a
+    reduction's accumulator)."""
     for ancestor in _ancestors(column):
         if not isinstance(ancestor, exp.Lambda):
             continue
@@ -70,6 +73,8 @@ def _parameter_depth(column: exp.Column) -> int | None:
         if column.name not in names:
             continue
         function = ancestor.parent
+        if isinstance(function, exp.Anonymous) and function.name.lower() == "list_reduce":
+            return _inner(json_depth(function.expressions[0]))  # the accumulator holds an element too
         if names.index(column.name) != 0 or function is None:
             return None
         if isinstance(function, (exp.Transform, exp.ArrayFilter)):

@@ -7,6 +7,7 @@ import json
 from sqlglot import exp
 
 from rmmhunt.compiler.functions.sql import anon
+from rmmhunt.engines.spark_sql.bags import is_bag
 from rmmhunt.engines.spark_sql.json_read import variant_of
 from rmmhunt.engines.spark_sql.json_texts import json_depth, mark
 from rmmhunt.engines.spark_sql.tree import parameter_name
@@ -25,6 +26,8 @@ def cast_to_json(node: exp.Cast) -> exp.Expression:
         text = exp.cast(value, exp.DataType.build(exp.DataType.Type.VARCHAR))
     elif (isinstance(value, exp.Literal) and value.is_string) or json_depth(value) == 0:
         text = value
+    elif is_bag(value):
+        text = anon("to_json", value)
     else:
         text = _json_text_of_any(value)
     return mark(text, 0)

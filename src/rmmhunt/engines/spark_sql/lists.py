@@ -1,4 +1,5 @@
-"""Lists on Spark: lengths, slices, ranges and series, 1-based indexing computed by the query, index lambdas."""
+"""Lists on Spark: lengths, slices, ranges and series, folds, 1-based indexing computed by the query,
+index lambdas."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ def list_range(args: list[exp.Expression]) -> exp.Expression:
     last = exp.Sub(this=exp.paren(count.copy()), expression=exp.Literal.number(1))
     positions = anon("sequence", exp.Literal.number(0), last)
     return exp.If(this=exp.GT(this=count, expression=exp.Literal.number(0)), true=positions, false=anon("array"))
+
+
+def list_reduce(args: list[exp.Expression]) -> exp.Expression:
+    """list_reduce(list, (acc, x) -> ..., start) as Spark's aggregate(list, start, (acc, x) -> ...)."""
+    items, merge, start = args
+    return anon("aggregate", items, start, merge)
 
 
 def generate_series(args: list[exp.Expression]) -> exp.Expression:
