@@ -18,7 +18,7 @@ from rmmhunt import RmmhuntError, Workspace
 from rmmhunt.compiler import compile_query
 from rmmhunt.engines import EngineError, check_engine, create_engine
 from rmmhunt.engines.base import DialectError
-from rmmhunt.engines.dialects import SPARK_FUNCTIONS, SPARK_UNMAPPED, for_dialect
+from rmmhunt.engines.dialects import SPARK_FUNCTIONS, for_dialect
 from rmmhunt.engines.duckdb_engine import SPILL_DIRECTORY, DuckDBEngine
 from rmmhunt.schema import default_catalog
 from rmmhunt.store import WorkspaceStore
@@ -84,7 +84,7 @@ def test_spark_rewrite_is_a_copy_with_spark_spellings() -> None:
 
 
 # DuckDB functions that Spark has under the same name and meaning.
-SAME_IN_SPARK = {"url_decode", "concat_ws"}
+SAME_IN_SPARK = {"url_decode", "concat_ws", "map"}
 
 
 def duckdb_functions_the_compiler_names() -> set[str]:
@@ -96,15 +96,15 @@ def duckdb_functions_the_compiler_names() -> set[str]:
 
 
 def test_every_duckdb_function_the_compiler_names_is_mapped_for_spark_in_one_place() -> None:
-    """A new DuckDB-only function in the compiler needs a Spark spelling in engines/dialects.py (or a known gap)."""
+    """A new DuckDB-only function in the compiler needs a Spark spelling in engines/dialects.py."""
     named = duckdb_functions_the_compiler_names()
-    assert {"time_bucket", "epoch_us", "regexp_escape"} <= named
-    assert named - set(SPARK_FUNCTIONS) - set(SPARK_UNMAPPED) - SAME_IN_SPARK == set()
+    assert {"time_bucket", "epoch_us", "regexp_escape", "map_concat", "list_reduce"} <= named
+    assert named - set(SPARK_FUNCTIONS) - SAME_IN_SPARK == set()
 
 
-def test_spark_gap_fails_before_spark_naming_the_function() -> None:
-    tree = exp.select(exp.Anonymous(this="map_concat", expressions=[exp.column("a"), exp.column("b")]))
-    gap = r"spark: not supported yet: bag_merge\(\) and make_bag\(\) \(DuckDB's map_concat\)"
+def test_spark_gap_fails_before_spark_naming_it() -> None:
+    tree = exp.select(exp.AtTimeZone(this=exp.column("t"), zone=exp.Literal.string("Europe/Paris")))
+    gap = r"spark: not supported yet: a time zone other than UTC \(t AT TIME ZONE 'Europe/Paris'\)"
     with pytest.raises(DialectError, match=gap):
         for_dialect(tree, "spark")
 
@@ -115,6 +115,19 @@ def test_spark_reads_dynamic_values_through_variant() -> None:
     spark_sql = for_dialect(query.tree, "spark").sql("spark")
     assert "TRY_ELEMENT_AT(TRY_CAST(TRY_PARSE_JSON(" in spark_sql
     assert "AS ARRAY<VARIANT>), -1)" in spark_sql  # $[#-1]: from the end
+
+
+def test_spark_rewrite_of_search_over_every_table_is_a_union_by_position() -> None:
+    """Spark's SQL has no UNION BY NAME: every leg selects every column, in one order, the first leg naming them."""
+    query = compiled('search "x"')
+    spark_tree = for_dialect(query.tree, "spark")
+    assert any(union.args.get("by_name") for union in query.tree.find_all(exp.Union))
+    assert not any(union.args.get("by_name") for union in spark_tree.find_all(exp.Union))
+    legs = [select for select in spark_tree.find_all(exp.Select) if isinstance(select.parent, exp.Union)]
+    assert len(legs) == len(default_catalog().table_names())
+    assert {len(leg.expressions) for leg in legs} == {len(query.columns)}
+    [union] = [union for union in spark_tree.find_all(exp.Union) if not isinstance(union.parent, exp.Union)]
+    assert union.named_selects == list(query.columns)
 
 
 def test_spark_rewrite_of_the_seed_is_plain_spark_sql() -> None:

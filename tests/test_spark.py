@@ -226,6 +226,26 @@ def test_files_with_and_without_an_extra_column(spark, tmp_path: Path) -> None:
     assert_same(on_spark, on_duckdb)
 
 
+def test_search_over_every_table_same_rows_as_duckdb(spark, tmp_path: Path) -> None:
+    """`search` without `in` reads every table of the catalog, put together by column name (DuckDB's UNION ALL
+    BY NAME; by position on Spark, each table padded with nulls): a table lacking a column has null there, as
+    `union` gives."""
+    store = WorkspaceStore(tmp_path / "ws", create=True)
+    day = datetime(2026, 11, 20)
+    processes = {"Timestamp": [day, day], "DeviceName": ["a", "b"], "FileName": ["svchost.exe", "cmd.exe"]}
+    store.write("DeviceProcessEvents", pa.table({**processes, "FileSize": [10, 20]}))
+    network = {"Timestamp": [day], "DeviceName": ["c"], "RemoteUrl": ["svchost.example.com"]}
+    store.write("DeviceNetworkEvents", pa.table({**network, "RemotePort": pa.array([443], pa.int32())}))
+    kql = 'search "svchost" | project $table, DeviceName, FileName, FileSize, RemoteUrl, RemotePort'
+    on_duckdb = Workspace(store.root).query(kql, now=NOW)
+    on_spark = Workspace(store.root, engine="spark").query(kql, now=NOW)
+    assert canonical(on_duckdb) == [
+        ["DeviceNetworkEvents", "c", None, None, "svchost.example.com", 443],
+        ["DeviceProcessEvents", "a", "svchost.exe", 10, None, None],
+    ]
+    assert_same(on_spark, on_duckdb)
+
+
 def test_workspace_at_a_uri_is_read_through_spark(spark, demo_path: Path, demo_ws: Workspace, now: datetime) -> None:
     """s3a:// and abfss:// go through the same Hadoop filesystem API as file://, the one URI a test can reach."""
     remote = Workspace(demo_path.as_uri(), engine="spark")

@@ -51,12 +51,18 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | SELECT explode(a) x, explode(b) y    | inline(arrays_zip(a, b)) AS (x, y): zipped, not a cross product  |
 | json_array(j, ...), json_object(...) | the JSON texts joined: '[' j, ... ']', '{' "key":j, ... '}'      |
 | CAST(json AS T[])                    | CAST(VARIANT AS ARRAY<T>): the elements converted as in DuckDB   |
+| TRY_CAST(json AS MAP(VARCHAR, JSON)) | try_variant_get(VARIANT, '$', 'map<string,variant>'): a bag      |
+| map_concat(bag, ...)                 | the same; a key's last value wins (mapKeyDedupPolicy LAST_WIN)   |
+| CAST(bag AS JSON)                    | to_json(bag)                                                     |
+| list_reduce(list, f, start)          | aggregate(list, start, f)                                        |
+| UNION ALL BY NAME (`search`)         | UNION ALL by position, each leg padded with nulls to every column|
 
-What Spark cannot say yet (SPARK_UNMAPPED: bags, non-ISO datetime text; UNION ALL BY NAME, which `search`
-over every table uses) fails here with DialectError, naming it, before Spark sees the query.
+What Spark cannot say yet (datetime formats computed by the query or with elements Java has no letter for,
+a time zone other than UTC, JSON inside SQL lists and maps other than through the casts above) fails here with
+DialectError, naming it, before Spark sees the query.
 
 The tables below say which rewrite each node type and DuckDB function takes; the rewrites themselves live
-in `engines/spark_sql/`, one module per family (datetimes, formats, regexes, strings, lists, queries, JSON).
+in `engines/spark_sql/`, one module per family (datetimes, formats, regexes, strings, lists, queries, JSON, bags).
 """
 
 from __future__ import annotations
@@ -66,8 +72,8 @@ from typing import Any
 
 from sqlglot import exp
 
-from rmmhunt.engines.base import DialectError
 from rmmhunt.engines.spark_sql import (
+    bags,
     casts,
     datetime_formats,
     datetimes,
@@ -96,21 +102,12 @@ SPARK_FUNCTIONS: dict[str, Rewrite] = {
     "to_json": json_write.to_json,
     "try_strptime": datetime_formats.try_strptime,
     "json_valid": json_read.json_valid,
+    "map_concat": bags.map_concat,
+    "list_reduce": lists.list_reduce,
 }
-
-# DuckDB functions the compiler names that have no Spark spelling yet: a query using one fails
-# before it reaches Spark, naming the function, rather than with Spark's own analysis error.
-SPARK_UNMAPPED: dict[str, str] = {
-    "map": "dynamic property bags",
-    "map_concat": "bag_merge() and make_bag()",
-    "list_reduce": "make_bag()",
-}
-
 
 def _spark_anonymous(node: exp.Anonymous) -> exp.Expression:
     name = str(node.this).lower()
-    if name in SPARK_UNMAPPED:
-        raise DialectError(f"spark: not supported yet: {SPARK_UNMAPPED[name]} (DuckDB's {name})")
     rewrite = SPARK_FUNCTIONS.get(name)
     return rewrite(list(node.expressions)) if rewrite else node
 

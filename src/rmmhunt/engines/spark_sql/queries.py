@@ -74,7 +74,40 @@ def ordered_window(node: exp.Window) -> exp.Window:
     return node
 
 
+def _is_by_name(node: exp.Expression | None) -> bool:
+    return isinstance(node, exp.Union) and bool(node.args.get("by_name"))
+
+
 def union(node: exp.Union) -> exp.Expression:
-    if node.args.get("by_name"):
-        raise DialectError("spark: not supported yet: search over every table (DuckDB's UNION ALL BY NAME)")
-    return node
+    """UNION ALL BY NAME (search over every table), which Spark's SQL does not have, as a UNION ALL by position:
+    each leg selects every column of the legs, in order of appearance, null where it lacks one. Spark takes
+    the union's names from its first leg and each column's type from the legs that have it (a null takes any
+    type; `search` renames a column whose type differs between tables), so the nulls after the first leg are
+    bare, which keeps the SQL of all the catalog's tables to about half a megabyte. A chain of unions is
+    rewritten whole, at its top."""
+    if not _is_by_name(node) or (_is_by_name(node.parent) and node.arg_key == "this"):
+        return node
+    legs: list[exp.Expression] = []
+    rest: exp.Expression = node
+    while _is_by_name(rest):
+        legs.insert(0, rest.expression)
+        rest = rest.this
+    legs.insert(0, rest)
+    if not all(isinstance(leg, exp.Select) and all(_named(item) for item in leg.expressions) for leg in legs):
+        raise DialectError("spark: not supported yet: UNION BY NAME of a leg whose columns are not all named")
+    names = list(dict.fromkeys(item.alias_or_name for leg in legs for item in leg.expressions))
+    combined: exp.Expression | None = None
+    for leg in legs:
+        own = {item.alias_or_name: item for item in leg.expressions}
+        first = combined is None
+        leg.select(*[own[name] if name in own else _null(name, first) for name in names], append=False, copy=False)
+        combined = leg if first else exp.Union(this=combined, expression=leg, distinct=False)
+    return combined
+
+
+def _named(item: exp.Expression) -> bool:
+    return item.alias_or_name not in ("", "*")
+
+
+def _null(name: str, named: bool) -> exp.Expression:
+    return exp.alias_(exp.null(), name, quoted=True) if named else exp.null()
