@@ -106,6 +106,7 @@ SPARK_FUNCTIONS: dict[str, Rewrite] = {
     "list_reduce": lists.list_reduce,
 }
 
+
 def _spark_anonymous(node: exp.Anonymous) -> exp.Expression:
     name = str(node.this).lower()
     rewrite = SPARK_FUNCTIONS.get(name)

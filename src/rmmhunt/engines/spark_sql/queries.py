@@ -96,13 +96,18 @@ def union(node: exp.Union) -> exp.Expression:
     if not all(isinstance(leg, exp.Select) and all(_named(item) for item in leg.expressions) for leg in legs):
         raise DialectError("spark: not supported yet: UNION BY NAME of a leg whose columns are not all named")
     names = list(dict.fromkeys(item.alias_or_name for leg in legs for item in leg.expressions))
-    combined: exp.Expression | None = None
-    for leg in legs:
-        own = {item.alias_or_name: item for item in leg.expressions}
-        first = combined is None
-        leg.select(*[own[name] if name in own else _null(name, first) for name in names], append=False, copy=False)
-        combined = leg if first else exp.Union(this=combined, expression=leg, distinct=False)
+    padded = [_padded(leg, names, named=position == 0) for position, leg in enumerate(legs)]
+    combined = padded[0]
+    for leg in padded[1:]:
+        combined = exp.Union(this=combined, expression=leg, distinct=False)
     return combined
+
+
+def _padded(leg: exp.Select, names: list[str], named: bool) -> exp.Select:
+    """The leg selecting each of `names` in order: its own column, or a null (named only if `named`)."""
+    own = {item.alias_or_name: item for item in leg.expressions}
+    items = [own[name] if name in own else _null(name, named) for name in names]
+    return leg.select(*items, append=False, copy=False)
 
 
 def _named(item: exp.Expression) -> bool:
