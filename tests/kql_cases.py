@@ -31,24 +31,24 @@ class Case:
     sort_lists: bool = False
 
 
-def _key(value: Any) -> str:
+def json_key(value: Any) -> str:
+    """A sort key for rows and list elements of any JSON type."""
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def canonical(table: pa.Table, *, ordered: bool = False, sort_lists: bool = True) -> list[list[Any]]:
-    """A result's rows as JSON values; arrays sorted (make_set has no order) and rows sorted, unless order
-    is the point."""
-    out = rows(table)
+def arranged(table_rows: list[list[Any]], *, ordered: bool, sort_lists: bool) -> list[list[Any]]:
+    """Rows as a multiset unless their order is the point; arrays sorted when theirs is not (make_set)."""
+    out = table_rows
     if sort_lists:
-        out = [[sorted(v, key=_key) if isinstance(v, list) else v for v in row] for row in out]
-    return out if ordered else sorted(out, key=_key)
+        out = [[sorted(v, key=json_key) if isinstance(v, list) else v for v in row] for row in out]
+    return out if ordered else sorted(out, key=json_key)
+
+
+def canonical(table: pa.Table, *, ordered: bool = False, sort_lists: bool = True) -> list[list[Any]]:
+    """A result's rows as JSON values, arranged (arrays sorted unless told otherwise)."""
+    return arranged(rows(table), ordered=ordered, sort_lists=sort_lists)
 
 
 def normalize(table_rows: list[list[Any]], case: Case) -> list[list[Any]]:
-    """Rows as a multiset unless the case is ordered; arrays sorted when the case says so."""
-    out = table_rows
-    if case.sort_lists:
-        out = [[sorted(v, key=_key) if isinstance(v, list) else v for v in row] for row in out]
-    if not case.ordered:
-        out = sorted(out, key=_key)
-    return out
+    """Rows arranged as the case says."""
+    return arranged(table_rows, ordered=case.ordered, sort_lists=case.sort_lists)

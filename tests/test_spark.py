@@ -14,7 +14,6 @@ import re
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -24,12 +23,12 @@ from rmmhunt import RmmhuntError, Workspace
 from rmmhunt.cli import app
 from rmmhunt.engines import EngineError
 from rmmhunt.engines.base import DialectError
-from rmmhunt.output import kql_types, rows
+from rmmhunt.output import kql_types
 from rmmhunt.rules import LoadedRule, builtin_rules_dir, load_rules
 from rmmhunt.store import WorkspaceStore
 
 from . import test_functions, test_operators, test_semantics
-from .kql_cases import NOW, Case
+from .kql_cases import NOW, Case, canonical, json_key
 from .test_seed import SEED_RULE_ID, hand_written_rows, normalised, seed_query_text
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed: pip install -e '.[dev,spark]'")
@@ -67,18 +66,6 @@ def spark_empty(spark) -> Workspace:
 @pytest.fixture(scope="session")
 def spark_demo(spark, demo_path: Path) -> Workspace:
     return Workspace(demo_path, engine="spark")
-
-
-def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
-
-
-def canonical(table: pa.Table, *, ordered: bool = False, sort_lists: bool = True) -> list[list[Any]]:
-    """Rows as JSON values; arrays sorted (make_set has no order) and rows sorted, unless order is the point."""
-    out = rows(table)
-    if sort_lists:
-        out = [[sorted(v, key=_key) if isinstance(v, list) else v for v in row] for row in out]
-    return out if ordered else sorted(out, key=_key)
 
 
 def assert_same(actual: pa.Table, expected: pa.Table) -> None:
@@ -208,7 +195,7 @@ DIALECT_CASES = [
 def test_dialect_differences(spark_empty: Workspace, empty_ws: Workspace, kql: str, expected: list) -> None:
     on_duckdb = empty_ws.query(kql, now=NOW)
     on_spark = spark_empty.query(kql, now=NOW)
-    assert canonical(on_duckdb) == sorted(expected, key=_key)
+    assert canonical(on_duckdb) == sorted(expected, key=json_key)
     assert_same(on_spark, on_duckdb)
 
 
