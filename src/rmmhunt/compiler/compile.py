@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlglot import exp
 
 from rmmhunt.compiler.context import Probe, QueryContext, TableFilter, TableProvider
+from rmmhunt.compiler.duckdb_sql import duckdb_sql
 from rmmhunt.compiler.tabular import TabularCompiler
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlError, KqlTypeError
@@ -22,9 +23,9 @@ class CompiledQuery:
     now: datetime
 
     def sql(self, dialect: str = "duckdb", pretty: bool = False) -> str:
-        # DuckDB's generator leaves our trees as they are (tests/test_sql_tree.py), so it needs no copy to work on;
-        # other dialects' generators rewrite what they generate.
-        return self.tree.sql(dialect=dialect, pretty=pretty, copy=dialect != "duckdb")
+        if dialect == "duckdb":
+            return duckdb_sql(self.tree, pretty)
+        return self.tree.sql(dialect=dialect, pretty=pretty)  # other dialects' generators rewrite what they generate
 
 
 def utc_now() -> datetime:

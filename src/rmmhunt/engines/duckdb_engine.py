@@ -7,6 +7,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from rmmhunt.compiler import CompiledQuery
+from rmmhunt.compiler.duckdb_sql import duckdb_sql
 from rmmhunt.compiler.relation import col, ident
 from rmmhunt.compiler.sqltypes import sql_type
 from rmmhunt.engines.base import KQL_TYPE_KEY, EngineError, first_line, referenced_tables, with_kql_types
@@ -126,7 +127,7 @@ class DuckDBEngine:
 
     def execute(self, query: CompiledQuery) -> pa.Table:
         tree = for_dialect(self.scans.redirect(query.tree), self.dialect)
-        sql = tree.sql(self.dialect, copy=False)  # as CompiledQuery.sql(): DuckDB's generator leaves the tree as it is
+        sql = duckdb_sql(tree)
         try:
             try:
                 result = self.run(sql, tree)
