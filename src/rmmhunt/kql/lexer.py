@@ -11,7 +11,7 @@ from typing import NamedTuple
 from rmmhunt.kql.errors import KqlSyntaxError, Span
 
 
-class T(Enum):
+class TokenKind(Enum):
     IDENT = auto()
     STRING = auto()
     INT = auto()
@@ -22,11 +22,25 @@ class T(Enum):
     EOF = auto()
 
 
-Lexeme = tuple[T, str, object]  # a token's kind, text and value, before its span and spacing are known
+class T:
+    """The token kinds by name, as plain class attributes: in Python 3.11 `TokenKind.OP` takes the slow path of
+    EnumType.__getattr__ (about 6x a plain attribute), and the lexer and parser compare kinds several times a token."""
+
+    IDENT = TokenKind.IDENT
+    STRING = TokenKind.STRING
+    INT = TokenKind.INT
+    REAL = TokenKind.REAL
+    TIMESPAN = TokenKind.TIMESPAN
+    TYPED_LITERAL = TokenKind.TYPED_LITERAL
+    OP = TokenKind.OP
+    EOF = TokenKind.EOF
+
+
+Lexeme = tuple[TokenKind, str, object]  # a token's kind, text and value, before its span and spacing are known
 
 
 class Token(NamedTuple):  # a tuple rather than a frozen dataclass: a query has many, and tuples are built faster
-    kind: T
+    kind: TokenKind
     text: str
     span: Span
     value: object = None
@@ -108,6 +122,7 @@ _SPACE_THEN_PLAIN = re.compile(
     rf"|(?P<op>(?!\.\d)(?:{_OPERATOR.pattern})))?"
 )
 _UNIT = re.compile(r"[A-Za-z]+")
+_STRING_RUN = {quote: re.compile(rf"[^{quote}\\\n]*") for quote in "'\""}  # what a string needs no second look at
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"', "0": "\0"}
 
 
@@ -123,21 +138,22 @@ class Lexer:
     def run(self) -> list[Token]:
         src, end = self.src, len(self.src)
         tokens = self.tokens
+        pos = 0  # a local in the loop, and self.pos only for next_token: this loop runs once per token
         while True:
-            m = _SPACE_THEN_PLAIN.match(src, self.pos)
-            spaced = m.group("space") is not None
+            m = _SPACE_THEN_PLAIN.match(src, pos)
             plain = m.lastgroup
             if plain == "ident" or plain == "op":
-                self.pos = m.end()
+                start, pos = m.span(plain)
                 kind = T.IDENT if plain == "ident" else T.OP
-                tokens.append(Token(kind, m.group(plain), Span(m.start(plain), self.pos), None, spaced))
+                tokens.append(Token(kind, src[start:pos], Span(start, pos), None, start != m.start()))
                 continue
             start = self.pos = m.end()
             if start >= end:
                 tokens.append(Token(T.EOF, "", Span(end, end), spaced=True))
                 return tokens
             kind, text, value = self.next_token()
-            tokens.append(Token(kind, text, Span(start, self.pos), value, spaced))
+            pos = self.pos
+            tokens.append(Token(kind, text, Span(start, pos), value, plain == "space"))
 
     def next_token(self) -> Lexeme:
         """The token at `pos` as (kind, text, value), moving `pos` past it; `run` adds span and spacing."""
@@ -184,7 +200,11 @@ class Lexer:
         quote = src[pos]
         pos += 1
         chunks: list[str] = []
+        plain_run = _STRING_RUN[quote].match
         while True:
+            run = plain_run(src, pos)  # the characters up to the next quote, backslash or line end, at once
+            chunks.append(run.group())
+            pos = run.end()
             if pos >= len(src) or src[pos] == "\n":
                 raise self.error("unterminated string literal", start, pos)
             ch = src[pos]

@@ -72,6 +72,11 @@ JOIN_KINDS = frozenset(
 )
 JOIN_KIND_ALIASES = {"anti": "leftanti", "leftantisemi": "leftanti", "rightantisemi": "rightanti", "semi": "leftsemi"}
 
+# Types whose name followed by `(` is a literal: `int(5)`, `long(null)`, `string(x)`.
+SCALAR_LITERAL_TYPES = frozenset(
+    {KqlType.BOOL, KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL, KqlType.STRING}
+)
+
 # Words that may follow `|` but are not supported yet; named in the error rather than "unexpected".
 KNOWN_UNSUPPORTED_OPERATORS = frozenset(
     {
@@ -93,20 +98,25 @@ class Parser:
         self.source = source
         self.tokens = tokenize(source)
         self.i = 0
+        self.tok = self.tokens[0]
 
     # ------------------------------------------------------------ token helpers
 
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.i]
+    def seek(self, i: int) -> None:
+        """Move the cursor to token `i`. `tok` is an attribute rather than a property because it is read far
+        more often than the cursor moves; only advance() and seek() move it."""
+        self.i = i
+        self.tok = self.tokens[i]
 
     def peek(self, ahead: int = 1) -> Token:
-        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
+        j = self.i + ahead
+        return self.tokens[j] if j < len(self.tokens) else self.tokens[-1]
 
     def advance(self) -> Token:
-        token = self.tokens[self.i]
+        token = self.tok
         if token.kind is not T.EOF:
             self.i += 1
+            self.tok = self.tokens[self.i]
         return token
 
     def error(self, message: str, token: Token | None = None) -> KqlSyntaxError:
@@ -118,12 +128,16 @@ class Parser:
         return "end of query" if token.kind is T.EOF else repr(token.text)
 
     def expect_op(self, op: str) -> Token:
-        if not self.tok.is_op(op):
-            raise self.error(f"expected {op!r} but found {self.describe(self.tok)}")
+        tok = self.tok
+        if tok.kind is not T.OP or tok.text != op:
+            raise self.error(f"expected {op!r} but found {self.describe(tok)}")
         return self.advance()
 
     def accept_op(self, op: str) -> Token | None:
-        return self.advance() if self.tok.is_op(op) else None
+        tok = self.tok
+        if tok.kind is not T.OP or tok.text != op:
+            return None
+        return self.advance()
 
     def accept_word(self, *words: str) -> Token | None:
         tok = self.tok
@@ -263,11 +277,11 @@ class Parser:
     def _starts_tabular(self) -> bool:
         tok, nxt = self.tok, self.peek()
         if tok.is_op("("):  # `(T | where ...)`, `(datatable(...) [...])`
-            self.i += 1
+            self.seek(self.i + 1)
             try:
                 return self._starts_tabular()
             finally:
-                self.i -= 1
+                self.seek(self.i - 1)
         if tok.kind is not T.IDENT:
             return False
         if tok.text in ("externaldata", "find", "search", "evaluate"):
@@ -395,7 +409,7 @@ class Parser:
                 part, _ = self.identifier()
                 key = f"{key}.{part}"
             if not self.accept_op("=") or not (key.lower() in names or key.lower().startswith("hint.")):
-                self.i = start
+                self.seek(start)
                 break
             value = self.advance()
             found[key.lower()] = (str(value.value if value.kind is T.STRING else value.text), value.span)
@@ -936,32 +950,42 @@ class Parser:
 
     def binary_operator(self) -> tuple[str, int, int] | None:
         """The binary operator at the cursor: (name, precedence, tokens it spans), or None."""
-        tok, nxt = self.tok, self.peek()
-        if tok.kind is T.OP and tok.text in SYMBOL_PRECEDENCE:
-            return tok.text, SYMBOL_PRECEDENCE[tok.text], 1
-        if tok.kind is T.IDENT:
-            word = tok.text.lower()
-            if word == "or":
-                return "or", OR, 1
-            if word == "and":
-                return "and", AND, 1
-            if word in STRING_OPERATORS or word == "between":
-                return word, COMPARE, 1
-            if word == "in":
-                if nxt.is_op("~") and not nxt.spaced:
-                    return "in~", COMPARE, 2
-                return "in", COMPARE, 1
-            if word == "matches" and nxt.is_word("regex"):
-                return "matches regex", COMPARE, 2
-        if tok.is_op("!") and nxt.kind is T.IDENT and not nxt.spaced:
-            word = nxt.text.lower()
-            if word in STRING_OPERATORS or word == "between":
-                return "!" + word, COMPARE, 2
-            if word == "in":
-                after = self.peek(2)
-                if after.is_op("~") and not after.spaced:
-                    return "!in~", COMPARE, 3
-                return "!in", COMPARE, 2
+        tok = self.tok
+        if tok.kind is T.OP:
+            if tok.text in SYMBOL_PRECEDENCE:
+                return tok.text, SYMBOL_PRECEDENCE[tok.text], 1
+            return self.negated_operator() if tok.text == "!" else None
+        if tok.kind is not T.IDENT:
+            return None
+        word = tok.text.lower()
+        if word == "or":
+            return "or", OR, 1
+        if word == "and":
+            return "and", AND, 1
+        if word in STRING_OPERATORS or word == "between":
+            return word, COMPARE, 1
+        if word == "in":
+            nxt = self.peek()
+            if nxt.is_op("~") and not nxt.spaced:
+                return "in~", COMPARE, 2
+            return "in", COMPARE, 1
+        if word == "matches" and self.peek().is_word("regex"):
+            return "matches regex", COMPARE, 2
+        return None
+
+    def negated_operator(self) -> tuple[str, int, int] | None:
+        """After a `!`: `!has`, `!between`, `!in`, `!in~` ... as binary_operator gives them."""
+        nxt = self.peek()
+        if nxt.kind is not T.IDENT or nxt.spaced:
+            return None
+        word = nxt.text.lower()
+        if word in STRING_OPERATORS or word == "between":
+            return "!" + word, COMPARE, 2
+        if word == "in":
+            after = self.peek(2)
+            if after.is_op("~") and not after.spaced:
+                return "!in~", COMPARE, 3
+            return "!in", COMPARE, 2
         return None
 
     def parse_binary_rest(self, op: str, precedence: int, left: ast.Expr) -> ast.Expr:
@@ -1005,7 +1029,7 @@ class Parser:
 
     def parse_unary(self) -> ast.Expr:
         tok = self.tok
-        if tok.is_op("-", "+"):
+        if tok.kind is T.OP and tok.text in ("-", "+"):
             self.advance()
             operand = self.parse_unary()
             return ast.Unary(tok.span.to(operand.span), tok.text, operand)
@@ -1013,11 +1037,14 @@ class Parser:
 
     def parse_postfix(self, expr: ast.Expr) -> ast.Expr:
         while True:
-            if self.tok.is_op(".") and self.peek().kind is T.IDENT:
+            tok = self.tok
+            if tok.kind is not T.OP:  # most expressions: no `.name` or `[index]` follows
+                return expr
+            if tok.text == "." and self.peek().kind is T.IDENT:
                 self.advance()
                 name_tok = self.advance()
                 expr = ast.Member(expr.span.to(name_tok.span), expr, name_tok.text)
-            elif self.tok.is_op("["):
+            elif tok.text == "[":
                 self.advance()
                 index = self.parse_expr()
                 end = self.expect_op("]")
@@ -1027,6 +1054,8 @@ class Parser:
 
     def parse_primary(self) -> ast.Expr:
         tok = self.tok
+        if tok.kind is T.IDENT:  # first: the commonest, and no other branch takes a name
+            return self.parse_word(tok)
         if tok.kind is T.STRING:
             self.advance()
             span = tok.span
@@ -1056,8 +1085,6 @@ class Parser:
         if tok.is_op("*"):
             self.advance()
             return ast.Star(tok.span)
-        if tok.kind is T.IDENT:
-            return self.parse_word(tok)
         if tok.is_op("[") or self.at_table_column():
             name, span = self.identifier()
             return ast.Name(span, name)
@@ -1066,19 +1093,20 @@ class Parser:
     def parse_word(self, tok: Token) -> ast.Expr:
         word = tok.text
         lower = word.lower()
-        if lower in ("true", "false") and not self.peek().is_op("("):
+        called = self.peek().is_op("(")
+        if not called:
             self.advance()
-            return ast.Literal(tok.span, lower == "true", KqlType.BOOL)
-        if lower == "dynamic" and self.peek().is_op("("):
+            if lower in ("true", "false"):
+                return ast.Literal(tok.span, lower == "true", KqlType.BOOL)
+            return ast.Name(tok.span, word)
+        if lower == "dynamic":
             return self.parse_dynamic()
-        scalar_type = parse_type_name(lower) if self.peek().is_op("(") else None
-        if scalar_type in (KqlType.BOOL, KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL, KqlType.STRING):
+        scalar_type = parse_type_name(lower)
+        if scalar_type in SCALAR_LITERAL_TYPES:
             return self.typed_scalar_literal(tok, scalar_type)
         self.advance()
-        if self.tok.is_op("("):
-            args, end = self.parenthesized_list()
-            return ast.Call(tok.span.to(end), word, args, tok.span)
-        return ast.Name(tok.span, word)
+        args, end = self.parenthesized_list()
+        return ast.Call(tok.span.to(end), word, args, tok.span)
 
     def typed_scalar_literal(self, tok: Token, kql_type: KqlType) -> ast.Expr:
         """`int(5)`, `long(null)`, `real(1.5)`, `bool(true)`, `string(x)` ..."""
@@ -1135,7 +1163,7 @@ class Parser:
             j += 1
         close = self.tokens[j - 1]
         raw = self.source[open_tok.span.end : close.span.start]
-        self.i = j
+        self.seek(j)
         span = start.span.to(close.span)
         try:
             value = parse_dynamic_literal(raw)

@@ -20,11 +20,16 @@ class KqlType(StrEnum):
 
     @property
     def is_numeric(self) -> bool:
-        return self in (KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL)
+        return self in _NUMERIC
 
     @property
     def is_integer(self) -> bool:
-        return self in (KqlType.INT, KqlType.LONG)
+        return self in _INTEGER
+
+
+# Sets built once: in Python 3.11 each KqlType.X lookup takes EnumType.__getattr__'s slow path.
+_INTEGER = frozenset({KqlType.INT, KqlType.LONG})
+_NUMERIC = _INTEGER | {KqlType.REAL, KqlType.DECIMAL}
 
 
 # Besides ISO 8601, the formats of https://learn.microsoft.com/en-us/kusto/query/scalar-data-types/datetime
