@@ -22,8 +22,9 @@ def interval(delta: timedelta) -> exp.Expression:
 
 def literal(value: object, kql_type: KqlType) -> Typed:
     """A constant of a KQL type, carrying its value for compile-time folding."""
+    # exp.Cast, not exp.cast: the builder's parse check, copy and cast-of-a-cast folding never apply to a literal.
     if value is None:
-        return Typed(exp.cast(exp.null(), sql_type(kql_type), copy=False), kql_type, None)
+        return Typed(exp.Cast(this=exp.null(), to=sql_type(kql_type)), kql_type, None)
     node: exp.Expression
     match kql_type:
         case KqlType.STRING | KqlType.GUID:
@@ -31,19 +32,19 @@ def literal(value: object, kql_type: KqlType) -> Typed:
         case KqlType.BOOL:
             node = exp.Boolean(this=bool(value))
         case KqlType.INT | KqlType.LONG:
-            node = exp.cast(exp.Literal.number(int(value)), sql_type(kql_type), copy=False)  # type: ignore[call-overload]
+            node = exp.Cast(this=exp.Literal.number(int(value)), to=sql_type(kql_type))  # type: ignore[call-overload]
         case KqlType.REAL | KqlType.DECIMAL:
             number = float(value)  # type: ignore[arg-type]
             text = exp.Literal.number(repr(number)) if math.isfinite(number) else exp.Literal.string(str(number))
-            node = exp.cast(text, sql_type(kql_type), copy=False)
+            node = exp.Cast(this=text, to=sql_type(kql_type))
         case KqlType.DATETIME:
             assert isinstance(value, datetime)
             # isoformat keeps 4-digit years ('0001-01-01'), which every engine reads the same way
             text = exp.Literal.string(value.isoformat(sep=" ", timespec="microseconds"))
-            node = exp.cast(text, sql_type(kql_type), copy=False)
+            node = exp.Cast(this=text, to=sql_type(kql_type))
         case KqlType.TIMESPAN:
             assert isinstance(value, timedelta)
             node = interval(value)
         case KqlType.DYNAMIC:
-            node = exp.cast(exp.Literal.string(json.dumps(value)), sql_type(kql_type), copy=False)
+            node = exp.Cast(this=exp.Literal.string(json.dumps(value)), to=sql_type(kql_type))
     return Typed(node, kql_type, value)

@@ -32,7 +32,9 @@ class Relation:
 
     def select_from(self, alias: str, items: list[exp.Expression]) -> exp.Select:
         """SELECT items FROM (this) AS alias."""
-        return exp.Select(expressions=items).from_(self.query.subquery(alias, copy=False), copy=False)
+        # The nodes .from_() and .subquery() would make, built directly: every operator comes through here.
+        source = exp.Subquery(this=self.query, alias=exp.TableAlias(this=exp.Identifier(this=alias, quoted=False)))
+        return exp.Select(expressions=items, from_=exp.From(this=source))
 
     def column_items(self) -> list[exp.Expression]:
         return [col(name) for name in self.columns]

@@ -22,7 +22,7 @@ _SQL_TYPES: dict[KqlType, exp.DataType.Type] = {
 
 
 def sql_type(kql_type: KqlType) -> exp.DataType:
-    return exp.DataType.build(_SQL_TYPES[kql_type])
+    return exp.DataType(this=_SQL_TYPES[kql_type])  # what DataType.build makes of a type, without its checks
 
 
 def arrow_type(kql_type: KqlType) -> pa.DataType:

@@ -13,12 +13,12 @@ from rmmhunt.compiler.context import Typed
 from rmmhunt.kql.types import KqlType
 
 NON_ALNUM = "[^0-9A-Za-z]"
-_REGEX_SPECIAL = set(r"\.^$|?*+()[]{}-/#&~")
+_REGEX_ESCAPES = str.maketrans({ch: "\\" + ch for ch in r"\.^$|?*+()[]{}-/#&~"})
 
 
 def regex_escape(text: str) -> str:
     """Escape for RE2 (the dialect both Kusto and DuckDB use)."""
-    return "".join("\\" + ch if ch in _REGEX_SPECIAL else ch for ch in text)
+    return text.translate(_REGEX_ESCAPES)
 
 
 def _fold(expr: exp.Expression, case_sensitive: bool) -> exp.Expression:

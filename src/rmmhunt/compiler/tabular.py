@@ -56,6 +56,17 @@ def _calls_aggregate(node: object) -> bool:
     return False
 
 
+def _has_window(node: exp.Expression) -> bool:
+    """node.find(exp.Window), without its chain of generators (bfs, walk, find_all) per node visited."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, exp.Window):
+            return True
+        stack.extend(current.iter_expressions())
+    return False
+
+
 def _column_names(node: exp.Expression) -> set[str]:
     return {c.name for c in node.find_all(exp.Column)}
 
@@ -126,7 +137,7 @@ class TabularCompiler:
         if columns is None:
             candidates = [*self.ctx.tables.table_names(), *self.ctx.relations]
             raise self.ctx.unknown("table", node.name, node.span, candidates)
-        query = exp.Select(expressions=[exp.Star()]).from_(exp.Table(this=ident(node.name)), copy=False)
+        query = exp.Select(expressions=[exp.Star()], from_=exp.From(this=exp.Table(this=ident(node.name))))
         condition = self.ctx.table_filter(node.name, columns) if self.ctx.table_filter else None
         if condition is not None:
             query = query.where(condition, copy=False)
@@ -238,7 +249,7 @@ class TabularCompiler:
 
     def where(self, op: ast.Where, relation: Relation) -> Relation:
         predicate = ExprCompiler(self.ctx, relation.columns).compile_bool(op.predicate)
-        if predicate.sql.find(exp.Window):  # `serialize | where row_number() == n`: SQL filters windows a level up
+        if _has_window(predicate.sql):  # `serialize | where row_number() == n`: SQL filters windows a level up
             keep = "__rmmhunt_keep"
             numbered = Relation(self.wrap(relation, [exp.Star(), aliased(predicate.sql, keep)]), relation.columns)
             query = self.wrap(numbered, relation.column_items()).where(col(keep), copy=False)
@@ -349,7 +360,7 @@ class TabularCompiler:
                 items.append(aliased(sql, name))
         query = self.wrap(relation, items)
         if group:
-            query = query.group_by(*group, copy=False)
+            query.set("group", exp.Group(expressions=group))  # as .group_by() builds it, without a Group per key
         if not unpack:
             return Relation(query, columns)
         unpacked = {name: (struct_col, field) for name, struct_col, field in unpack}
