@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlglot import exp
 
-from rmmhunt.compiler import dynamic, functions, strings, udf, window
+from rmmhunt.compiler import conditions, dynamic, functions, strings, udf, window
 from rmmhunt.compiler.aggregates import AGGREGATES, compile_aggregate
 from rmmhunt.compiler.context import QueryContext, Typed
 from rmmhunt.compiler.functions import dynamic as dynamic_functions
@@ -135,8 +135,8 @@ class ExprCompiler:
         op = node.op
         if op in ("and", "or"):
             left, right = self.compile_bool(node.left), self.compile_bool(node.right)
-            combine = exp.and_ if op == "and" else exp.or_
-            return Typed(combine(left.sql, right.sql, copy=False), KqlType.BOOL)
+            combine = conditions.and_ if op == "and" else conditions.or_
+            return Typed(combine(left.sql, right.sql), KqlType.BOOL)
         left, right = self.compile(node.left), self.compile(node.right)
         if op in ("+", "-", "*", "/", "%"):
             return self.arithmetic(node, left, right)

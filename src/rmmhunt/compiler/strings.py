@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from rmmhunt.compiler import conditions
 from rmmhunt.compiler.context import Typed
 from rmmhunt.kql.types import KqlType
 
@@ -55,7 +56,7 @@ def term_predicate(
             return prefilter  # no term boundary to check: a substring test is the whole answer
         pattern = term_pattern(value, case_sensitive, left=check_left, right=check_right)
         matches = exp.RegexpLike(this=text.sql.copy(), expression=exp.Literal.string(pattern))
-        return exp.and_(prefilter, matches, copy=False)
+        return conditions.and_(prefilter, matches)
     # As term_pattern does for a constant: a boundary is checked only at an alphanumeric edge of the needle.
     parts: list[exp.Expression] = [exp.Literal.string("" if case_sensitive else "(?i)")]
     if check_left:

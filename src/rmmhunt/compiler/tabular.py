@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlglot import exp
 
 from rmmhunt.compiler import (
+    conditions,
     defender_functions,
     evaluate,
     joins,
@@ -57,13 +58,16 @@ def _calls_aggregate(node: object) -> bool:
 
 
 def _has_window(node: exp.Expression) -> bool:
-    """node.find(exp.Window), without its chain of generators (bfs, walk, find_all) per node visited."""
+    """node.find(exp.Window), without its chain of generators (bfs, walk, find_all, iter_expressions) per node."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, exp.Window):
             return True
-        stack.extend(current.iter_expressions())
+        for value in current.args.values():
+            for child in value if isinstance(value, list) else (value,):
+                if isinstance(child, exp.Expression):
+                    stack.append(child)
     return False
 
 
@@ -140,7 +144,7 @@ class TabularCompiler:
         query = exp.Select(expressions=[exp.Star()], from_=exp.From(this=exp.Table(this=ident(node.name))))
         condition = self.ctx.table_filter(node.name, columns) if self.ctx.table_filter else None
         if condition is not None:
-            query = query.where(condition, copy=False)
+            query = conditions.where(query, condition)
         return Relation(query, dict(columns), filterable=True)
 
     def tabular_call(self, node: ast.TabularCall) -> Relation:
@@ -255,10 +259,10 @@ class TabularCompiler:
             query = self.wrap(numbered, relation.column_items()).where(col(keep), copy=False)
             return Relation(query, relation.columns, order=relation.order)
         if relation.filterable:  # the relation is this operator's to change, as wrap() takes it
-            query = relation.query.where(predicate.sql, copy=False)
+            query = conditions.where(relation.query, predicate.sql)
             return Relation(query, relation.columns, filterable=True, order=relation.order)
         return Relation(
-            self.wrap(relation).where(predicate.sql, copy=False),
+            conditions.where(self.wrap(relation), predicate.sql),
             relation.columns,
             filterable=True,
             order=relation.order,
@@ -287,8 +291,7 @@ class TabularCompiler:
         scalar = ExprCompiler(self.ctx, relation.columns, defined, order=relation.order)
         for item in op.items:
             typed = scalar.compile(item.expr)
-            taken = set(relation.columns) | set(defined)
-            name = item.name or inferred_name(item.expr) or self.ctx.namer.next(taken)
+            name = item.name or inferred_name(item.expr) or self.ctx.namer.next(set(relation.columns) | set(defined))
             defined.pop(name, None)
             defined[name] = typed
             sources[name] = item.expr
