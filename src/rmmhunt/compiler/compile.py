@@ -9,6 +9,7 @@ from sqlglot import exp
 
 from rmmhunt.compiler.context import Probe, QueryContext, TableFilter, TableProvider
 from rmmhunt.compiler.duckdb_sql import duckdb_sql
+from rmmhunt.compiler.pruning import prune_projections
 from rmmhunt.compiler.tabular import TabularCompiler
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlError, KqlTypeError
@@ -60,4 +61,5 @@ def compile_query(
         raise KqlTypeError(
             "a value in the query is out of range, or the query nests too deeply", None, tree.source
         ) from None
+    prune_projections(relation.query, ctx.nested_queries)
     return CompiledQuery(relation.query, relation.columns, ctx.now)

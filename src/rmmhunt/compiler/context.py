@@ -72,6 +72,9 @@ class QueryContext:
     functions: dict[str, ast.FunctionDef] = field(default_factory=dict)
     namer: ColumnNamer = field(default_factory=ColumnNamer)
     alias_counter: int = 0
+    # Whether an expression holds a query (`x in (T)`, toscalar(T), has_any over T): projection pruning reads
+    # every SELECT only then.
+    nested_queries: bool = False
 
     @contextmanager
     def scope(self) -> Iterator[None]:

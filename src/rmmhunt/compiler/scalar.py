@@ -311,6 +311,7 @@ class ExprCompiler:
         tabular = TabularCompiler(self.ctx)
         relation = tabular.compile(tabular.as_tabular(node))
         first, first_type = next(iter(relation.columns.items()))
+        self.ctx.nested_queries = True
         return relation.select_from(self.ctx.next_alias(), [col(first)]), first_type
 
     def subquery_values(self, node: ast.Expr, element_type: KqlType) -> tuple[exp.Select, KqlType]:
