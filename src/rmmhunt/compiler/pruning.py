@@ -29,14 +29,18 @@ Needs = frozenset[str] | None  # the output names the query around a SELECT read
 
 _ROW_CHANGING = (exp.Explode, exp.ExplodeOuter, exp.Inline, exp.Unnest, exp.Rand, exp.Randn, exp.Uuid)
 _ROW_CHANGING_FUNCTIONS = frozenset({"unnest", "generate_subscripts", "random", "uuid", "gen_random_uuid"})
+# The walks below read node.args directly: sqlglot's properties (node.this) cost several dict lookups each.
 _LEAVES = (exp.Literal, exp.DataType)  # nothing in them reads a column
+# What changes no row count and aggregates nothing, whatever it holds; a nested query's rows are its own.
+_OPAQUE = (exp.Column, *_LEAVES, exp.Query)
 
 
 def prune_projections(tree: exp.Query, nested_queries: bool = True) -> None:
     """Drop from every SELECT nested in `tree` the projections that no enclosing query reads.
 
     `nested_queries` False says no expression holds a query (IN, a scalar subquery): a SELECT with nothing
-    to prune and nothing to tell its sources then need not be read at all.
+    to prune and nothing to tell its sources then need not be read at all. It only spares work: were it
+    False wrongly, the queries nested in such a SELECT would be left as they are, not pruned wrongly.
     """
     pending: list[tuple[exp.Expression, Needs]] = [(tree, None)]
     while pending:
@@ -44,7 +48,7 @@ def prune_projections(tree: exp.Query, nested_queries: bool = True) -> None:
         if isinstance(query, exp.Subquery):
             alias = query.args.get("alias")
             renames_columns = alias is not None and alias.args.get("columns")  # `AS t(a, b)` names by position
-            pending.append((query.this, None if renames_columns else needs))
+            pending.append((query.args["this"], None if renames_columns else needs))
         elif isinstance(query, exp.SetOperation):
             pending += [(query.this, None), (query.expression, None)]
         elif isinstance(query, exp.Select):
@@ -55,24 +59,22 @@ def _prune_select(select: exp.Select, needs: Needs, nested_queries: bool) -> lis
     """Drop what `needs` leaves unread from `select`; what each of its subquery sources, and each query
     nested in its expressions, must then keep."""
     subqueries = _subquery_sources(select)
-    stars = any(isinstance(p, exp.Star) for p in select.expressions)
-    prunable = needs is not None and not stars and any(_name(p) not in needs for p in select.expressions)
+    prunable = needs is not None and not needs.issuperset(map(_name, select.expressions)) and not _has_star(select)
     if not (prunable or nested_queries or any(map(_uses_needs, subqueries))):
         return [(source, None) for source in subqueries]
+    stars = _has_star(select)
 
     sources = {source.alias.lower(): source for source in subqueries}
     reads: set[Reference] = set()
     nested: list[exp.Expression] = []
-    for clause in _clauses(select, sources):
-        _collect(clause, reads, nested)
+    _collect(_clauses(select, sources), reads, nested)
     if prunable:
         assert needs is not None
         for columns, queries in _drop_unread(select, needs, reads):
             reads |= columns
             nested += queries
     else:
-        for projection in select.expressions:
-            _collect(projection, reads, nested)
+        _collect(select.expressions, reads, nested)
 
     unqualified = {name for table, name in reads if not table}
     # `x.f` whose x is no source here is a field of a struct column x, or a column of an enclosing query.
@@ -96,19 +98,20 @@ def _drop_unread(select: exp.Select, needs: frozenset[str], clause_reads: set[Re
     for projection in projections:
         columns: set[Reference] = set()
         queries: list[exp.Expression] = []
-        _collect(projection, columns, queries)
+        _collect([projection], columns, queries)
         reads.append((columns, queries))
     read_by_clauses = {name for table, name in clause_reads if not table}
     read_by_projections = Counter(name for columns, _ in reads for table, name in columns if not table)
     kept = []
     for position, projection in enumerate(projections):
         name = _name(projection)
-        if not name or name in needs or _changes_rows(projection):
-            kept.append(position)
-        elif _passes_column_through(projection, name):
+        if name and name not in needs and _passes_column_through(projection, name):
             continue  # any other read of the name reads the source's column: the same value
-        elif name in read_by_clauses or read_by_projections[name] > (("", name) in reads[position][0]):
-            kept.append(position)  # the SELECT itself may read this value by its alias
+        # The SELECT itself may read a value by its alias (in WHERE, ORDER BY, another projection).
+        read_by_self = ("", name) in reads[position][0]
+        read_here = name in read_by_clauses or read_by_projections[name] > read_by_self
+        if not name or name in needs or read_here or _changes_rows(projection):
+            kept.append(position)
     kept = kept or [0]
     if len(kept) == len(projections) or not _rows_unchanged_by_pruning(select):
         return reads
@@ -116,28 +119,33 @@ def _drop_unread(select: exp.Select, needs: frozenset[str], clause_reads: set[Re
     return [reads[i] for i in kept]
 
 
+def _has_star(select: exp.Select) -> bool:
+    return exp.Star in map(type, select.expressions)
+
+
 def _name(projection: exp.Expression) -> str:
     """The output name of a projection, lowercase; "" when the engine makes one up."""
-    return projection.alias_or_name.lower() if isinstance(projection, exp.Alias | exp.Column) else ""
+    if type(projection) is exp.Alias:
+        return projection.args["alias"].args["this"].lower()
+    return _reference(projection)[1] if isinstance(projection, exp.Column) else ""
 
 
 def _subquery_sources(select: exp.Select) -> list[exp.Subquery]:
     """The subqueries `select` reads from (FROM and JOINs) under an alias."""
-    from_ = select.args.get("from_")
-    relations = [from_.this] if from_ is not None else []
-    joins = select.args.get("joins")
+    from_, joins = select.args.get("from_"), select.args.get("joins")
+    relations = [from_.args["this"]] if from_ is not None else []
     if joins:
-        relations += [join.this for join in joins]
-    return [r for r in relations if isinstance(r, exp.Subquery) and r.args.get("alias") is not None]
+        relations += [join.args["this"] for join in joins]
+    return [r for r in relations if type(r) is exp.Subquery and r.args.get("alias") is not None]
 
 
 def _uses_needs(source: exp.Subquery) -> bool:
     """Whether what is read of a source can prune anything in it: a SELECT with a list of columns, or a
     `SELECT *` over subqueries that may have one."""
-    body = source.this
+    body = source.args["this"]
     if not isinstance(body, exp.Select):
         return False
-    return not all(isinstance(p, exp.Star) for p in body.expressions) or bool(_subquery_sources(body))
+    return {*map(type, body.expressions)} != {exp.Star} or bool(_subquery_sources(body))
 
 
 def _clauses(select: exp.Select, sources: dict[str, exp.Subquery]) -> list[exp.Expression]:
@@ -155,17 +163,17 @@ def _clauses(select: exp.Select, sources: dict[str, exp.Subquery]) -> list[exp.E
     return parts
 
 
-def _collect(root: exp.Expression, columns: set[Reference], queries: list[exp.Expression]) -> None:
-    """Add the columns `root` reads and the outermost queries nested in it."""
-    stack = [root]
+def _collect(roots: list[exp.Expression], columns: set[Reference], queries: list[exp.Expression]) -> None:
+    """Add the columns `roots` read and the outermost queries nested in them."""
+    stack = list(roots)
     while stack:
         node = stack.pop()
         if isinstance(node, exp.Column):
             columns.add(_reference(node))
         elif isinstance(node, exp.Identifier):
             if node.arg_key == "using":  # JOIN ... USING (x) reads x
-                columns.add(("", node.this.lower()))
-        elif isinstance(node, exp.Select | exp.SetOperation):
+                columns.add(("", node.args["this"].lower()))
+        elif isinstance(node, (exp.Select, exp.SetOperation)):
             queries.append(node)
             # Any column of a nested query may be a correlated reference to this SELECT's sources.
             columns.update(_reference(c) for c in node.find_all(exp.Column))
@@ -180,23 +188,28 @@ def _collect(root: exp.Expression, columns: set[Reference], queries: list[exp.Ex
 
 
 def _reference(column: exp.Column) -> Reference:
-    table = column.args.get("table")
-    return (table.this.lower() if table is not None else "", column.name.lower())
+    table, name = column.args.get("table"), column.args["this"]
+    qualifier = table.args["this"].lower() if table is not None else ""
+    return (qualifier, name.args["this"].lower() if type(name) is exp.Identifier else "*")
 
 
 def _passes_column_through(projection: exp.Expression, name: str) -> bool:
     """`x` or `x AS x`: the source's column x, unchanged and unqualified."""
     column = projection.this if isinstance(projection, exp.Alias) else projection
-    return isinstance(column, exp.Column) and not column.table and column.name.lower() == name
+    return isinstance(column, exp.Column) and _reference(column) == ("", name)
 
 
 def _changes_rows(node: exp.Expression) -> bool:
     """Whether an expression changes how many rows there are, or differs each time it is worked out."""
-    for inner in node.walk():
+    stack = [node]
+    while stack:
+        inner = stack.pop()
         if isinstance(inner, _ROW_CHANGING):
             return True
         if isinstance(inner, exp.Anonymous) and inner.name.lower() in _ROW_CHANGING_FUNCTIONS:
             return True
+        if not isinstance(inner, _OPAQUE):
+            stack += inner.iter_expressions()
     return False
 
 
@@ -225,6 +238,6 @@ def _aggregates(node: exp.Expression) -> bool:
         inner = stack.pop()
         if isinstance(inner, exp.AggFunc):
             return True
-        if not isinstance(inner, exp.Window | exp.Query):
+        if not isinstance(inner, (exp.Window, *_OPAQUE)):
             stack += inner.iter_expressions()
     return False
