@@ -334,6 +334,14 @@ CASES: list[Case] = [
         fn("base64_decode_tostring"),
     ),
     Case(
+        "base64-decode-invalid-base64",
+        'datatable(b:string)["a!!b", "=====", "S3VzdG8="]'
+        " | extend text = base64_decode_tostring(b), bytes = base64_decode_toarray(b)",
+        ["b", "text", "bytes"],
+        [["a!!b", "", None], ["=====", "", None], ["S3VzdG8=", "Kusto", [75, 117, 115, 116, 111]]],
+        fn("base64_decode_toarray"),
+    ),
+    Case(
         "base64-encode-tostring-doc-example-and-alias",
         'print a = base64_encode_tostring("Kusto"), b = base64_encodestring("ö"), c = base64_encode_tostring("")',
         ["a", "b", "c"],
@@ -943,6 +951,25 @@ CASES: list[Case] = [
             [-1.0, "1969-12-31T23:59:59.0000000Z", "1969-12-31T23:59:59.9990000Z"],
         ],
         fn("unixtime_milliseconds_todatetime"),
+    ),
+    Case(
+        "unixtime-micro-nano-todatetime-doc-examples",
+        "print us = unixtime_microseconds_todatetime(1546300800000000),"
+        " ns = unixtime_nanoseconds_todatetime(1546300800000000000)",
+        ["us", "ns"],
+        [["2019-01-01T00:00:00.0000000Z", "2019-01-01T00:00:00.0000000Z"]],
+        fn("unixtime_nanoseconds_todatetime"),
+    ),
+    Case(
+        "unixtime-micro-nano-todatetime-columns",
+        "datatable(u:long)[1546300800123456, -1] | extend us = unixtime_microseconds_todatetime(u),"
+        " ns = unixtime_nanoseconds_todatetime(u * 1000)",
+        ["u", "us", "ns"],
+        [
+            [1546300800123456, "2019-01-01T00:00:00.1234560Z", "2019-01-01T00:00:00.1234560Z"],
+            [-1, "1969-12-31T23:59:59.9999990Z", "1969-12-31T23:59:59.9999990Z"],
+        ],
+        fn("unixtime_microseconds_todatetime"),
     ),
     # No workspace table has the IngestionTime policy, so every record's ingestion time is null; unnamed,
     # the column is $IngestionTime (Kusto.Language's ResultNamePrefix for the function).
@@ -1892,6 +1919,8 @@ ISSUE_FUNCTIONS = [
     "make_datetime",
     "unixtime_seconds_todatetime",
     "unixtime_milliseconds_todatetime",
+    "unixtime_microseconds_todatetime",
+    "unixtime_nanoseconds_todatetime",
     "iff",
     "iif",
     "case",

@@ -131,7 +131,7 @@ SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.GenerateSeries: lists.generate_series_node,
     exp.ArraySize: lambda node: lists.list_length([node.this]),
     exp.Split: strings.split,
-    exp.Try: strings.try_decode,
+    exp.Try: strings.try_,
     exp.Union: queries.union,
     exp.JSONType: lambda node: json_read.json_type([node.this]),
     exp.JSONArray: json_write.json_array,

@@ -17,6 +17,7 @@ from rmmhunt.compiler.functions.convert import datetime_of, number_of, real_of, 
 from rmmhunt.compiler.functions.registry import (
     INTEGERS,
     NUMBERS,
+    Handler,
     all_constant,
     constant_string,
     expect,
@@ -320,23 +321,28 @@ def _make_datetime(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) ->
     return Typed(exp.Try(this=made_sql), KqlType.DATETIME)
 
 
-def _from_unix(value: exp.Expression, scale: int) -> exp.Expression:
+def _from_unix(value: exp.Expression, scale: float) -> exp.Expression:
     micros = sql.bigint(exp.Round(this=sql.mul(value, n(scale))))
     return exp.Try(this=exp.UnixToTime(this=micros, scale=exp.UnixToTime.MICROS.copy()))
 
 
-@function("unixtime_seconds_todatetime", args=1)
-def _unixtime_seconds(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """https://learn.microsoft.com/en-us/kusto/query/unixtime-seconds-todatetime-function"""
-    expect(compiler, node, 0, args[0], *NUMBERS)
-    return Typed(_from_unix(real_of(compiler, args[0]), 1_000_000), KqlType.DATETIME)
+def _unixtime_todatetime(micros_per_unit: float) -> Handler:
+    def handler(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+        expect(compiler, node, 0, args[0], *NUMBERS)
+        return Typed(_from_unix(real_of(compiler, args[0]), micros_per_unit), KqlType.DATETIME)
+
+    return handler
 
 
-@function("unixtime_milliseconds_todatetime", args=1)
-def _unixtime_milliseconds(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """https://learn.microsoft.com/en-us/kusto/query/unixtime-milliseconds-todatetime-function"""
-    expect(compiler, node, 0, args[0], *NUMBERS)
-    return Typed(_from_unix(real_of(compiler, args[0]), 1_000), KqlType.DATETIME)
+# https://learn.microsoft.com/en-us/kusto/query/unixtime-seconds-todatetime-function and its siblings:
+# epoch time in a unit to a datetime, null where it cannot be one.
+for _unit, _micros_per_unit in {
+    "seconds": 1_000_000,
+    "milliseconds": 1_000,
+    "microseconds": 1,
+    "nanoseconds": 0.001,
+}.items():
+    function(f"unixtime_{_unit}_todatetime", args=1)(_unixtime_todatetime(_micros_per_unit))
 
 
 # ---------------------------------------------------------------- formatting

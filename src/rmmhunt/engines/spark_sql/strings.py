@@ -1,4 +1,4 @@
-"""Text on Spark: str_split's plain separator, and TRY of the decodings that Spark's TRY does not catch."""
+"""Text on Spark: str_split's plain separator, and the TRY() of the compiler's trees, which Spark SQL lacks."""
 
 from __future__ import annotations
 
@@ -25,17 +25,26 @@ def split(node: exp.Split) -> exp.Expression:
     return exp.If(this=exp.EQ(this=separator, expression=exp.Literal.string("")), true=characters, false=parts)
 
 
-def try_decode(node: exp.Try) -> exp.Expression:
-    """TRY(decode(bytes)) and TRY(url_decode(s)): null where the text cannot be decoded, as in DuckDB."""
+def try_(node: exp.Try) -> exp.Expression:
+    """TRY(x): null where x fails, as in DuckDB. With ANSI mode off (the session's setting) Spark gives null for a
+    failed conversion or an impossible datetime already; the decodings that still fail, or guess, get a guard."""
     inner = node.this
+    if isinstance(inner, exp.FromBase64):
+        return _from_base64_or_null(inner)
     if isinstance(inner, exp.Decode):
         return _decode_or_null(inner)
     if isinstance(inner, exp.Anonymous) and inner.name.lower() == "url_decode":
         return anon("try_url_decode", *inner.expressions)
-    return node
+    return inner
+
+
+def _from_base64_or_null(node: exp.FromBase64) -> exp.Expression:
+    """Spark's unbase64 fails on a bad ending and skips characters outside the alphabet; try_to_binary is null."""
+    return anon("try_to_binary", node.this, exp.Literal.string("base64"))
 
 
 def _decode_or_null(node: exp.Decode) -> exp.Expression:
-    """TRY(decode(bytes)): Spark's decode() fails on invalid UTF-8 even inside TRY."""
-    text = exp.cast(node.this, exp.DataType.build("STRING", dialect="spark"))
+    """TRY(decode(bytes)): Spark's decode() fails on invalid UTF-8."""
+    data = _from_base64_or_null(node.this) if isinstance(node.this, exp.FromBase64) else node.this
+    text = exp.cast(data, exp.DataType.build("STRING", dialect="spark"))
     return exp.If(this=anon("is_valid_utf8", text), true=text.copy(), false=exp.null())
