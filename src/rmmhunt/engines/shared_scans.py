@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlglot import exp
 
 from rmmhunt.engines.base import Engine, EngineError
+from rmmhunt.engines.prefilters import Conjuncts, implied_prefilter
 from rmmhunt.kql.types import KqlType
 
 # More rows than this and the shared rows are not worth holding (the rules' filters keep most of the
@@ -28,8 +29,6 @@ ROW_CAP = 1_000_000
 
 # A filter with one of these is not a pure function of the row, or reads beyond it.
 NOT_ROW_LOCAL = (exp.Subquery, exp.Select, exp.Rand, exp.Uuid, exp.Window, exp.AggFunc)
-
-Conjuncts = frozenset[exp.Expression]  # `a AND b AND c` as {a, b, c}: implication is a subset test
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +187,9 @@ class SharedScans:
         columns = self.table_columns(shared.table) or {}
         wanted = [c for c in columns if shared.columns is None or c in shared.columns]
         condition = exp.or_(*[where.copy() for where in shared.filters.values()])
+        prefilter = implied_prefilter(shared.filters)
+        if prefilter is not None:
+            condition = exp.and_(prefilter, condition, copy=False)
         return (
             exp.select(*[exp.column(c, quoted=True) for c in wanted])
             .from_(exp.to_table(shared.table, quoted=True))
