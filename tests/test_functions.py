@@ -22,6 +22,7 @@ from rmmhunt.compiler import functions
 from rmmhunt.kql.errors import KqlError, KqlNotSupported, KqlTypeError
 from rmmhunt.output import kql_types, rows
 
+from . import function_cases_fndates
 from .kql_cases import DOCS, NOW, Case, doc, normalize
 
 
@@ -1628,6 +1629,7 @@ CASES: list[Case] = [
         [[2.0, 7.38905609893065], [0.0, 1.0]],
         fn("exp"),
     ),
+    *function_cases_fndates.CASES,
 ]
 
 # ---------------------------------------------------------------- dynamic property and index access
@@ -1821,6 +1823,38 @@ BAD: list[Bad] = [
         11,
         "3, 5 or 6 arguments",
         fn("make_datetime"),
+    ),
+    Bad(
+        "datetime-part-unknown-part",
+        'print x = datetime_part("fortnight", now())',
+        KqlTypeError,
+        25,
+        "unknown part 'fortnight'",
+        fn("datetime_part"),
+    ),
+    Bad(
+        "datetime-part-computed-part",
+        'print p = "year" | extend x = datetime_part(p, now())',
+        KqlTypeError,
+        45,
+        "must be a constant",
+        fn("datetime_part"),
+    ),
+    Bad(
+        "startofmonth-real-offset",
+        "print x = startofmonth(now(), 1.5)",
+        KqlTypeError,
+        31,
+        "argument 2 of startofmonth() must be int or long, not real",
+        fn("startofmonth"),
+    ),
+    Bad(
+        "endofyear-of-string",
+        'print x = endofyear("2020-01-01")',
+        KqlTypeError,
+        21,
+        "argument 1 of endofyear() must be datetime, not string",
+        fn("endofyear"),
     ),
 ]
 

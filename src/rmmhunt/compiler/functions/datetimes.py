@@ -6,6 +6,7 @@ UTC TIMESTAMP in SQL (microseconds), a timespan an INTERVAL. Kusto's weeks start
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -243,36 +244,49 @@ def _offset(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> exp.Ex
     return int_arg(compiler, node, 1, args[1])
 
 
-@function("startofday", args=(1, 2))
-def _startofday(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """https://learn.microsoft.com/en-us/kusto/query/startofday-function"""
-    start = start_of_day(datetime_arg(compiler, node, 0, args[0]))
-    offset = _offset(compiler, node, args)
-    return Typed(start if offset is None else add_unit(start, offset, "DAY"), KqlType.DATETIME)
+def _start_of_week(d: Ref) -> exp.Expression:
+    return add_unit(start_of_day(d()), exp.Neg(this=day_of_week(d())), "DAY")
 
 
-@function("endofday", args=(1, 2))
-def _endofday(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """The last instant of the day (https://learn.microsoft.com/en-us/kusto/query/endofday-function)."""
-    start = start_of_day(datetime_arg(compiler, node, 0, args[0]))
-    offset = _offset(compiler, node, args)
-    days = n(1) if offset is None else sql.add(offset, n(1))
-    return Typed(add_unit(add_unit(start, days, "DAY"), n(-1), "MICROSECOND"), KqlType.DATETIME)
+def _truncated(unit: str) -> Callable[[Ref], exp.Expression]:
+    return lambda d: exp.TimestampTrunc(this=d(), unit=exp.var(unit))
 
 
-@function("startofweek", args=(1, 2))
-def _startofweek(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """The preceding Sunday, midnight (https://learn.microsoft.com/en-us/kusto/query/startofweek-function)."""
-    value = datetime_arg(compiler, node, 0, args[0])
-    offset = _offset(compiler, node, args)
+# Each calendar period: its start for a date, and its length as a count of a unit (weeks start on Sunday).
+_CALENDAR_PERIODS: dict[str, tuple[Callable[[Ref], exp.Expression], str, int]] = {
+    "day": (_truncated("DAY"), "DAY", 1),
+    "week": (_start_of_week, "DAY", 7),
+    "month": (_truncated("MONTH"), "MONTH", 1),
+    "year": (_truncated("YEAR"), "YEAR", 1),
+}
 
-    def body(d: Ref) -> exp.Expression:
-        days = exp.Neg(this=day_of_week(d()))
-        if offset is not None:
-            days = sql.add(days, sql.mul(offset, n(7)))
-        return add_unit(start_of_day(d()), days, "DAY")
 
-    return Typed(sql.bind(compiler, value, body), KqlType.DATETIME)
+def _period_bound(period: str, *, end: bool) -> Handler:
+    """startof<period>(date[, offset]) or endof<period>: the first instant of the period `offset` periods
+    from the one holding `date`, or its last instant (the next period's start less one microsecond)."""
+    start_of, unit, length = _CALENDAR_PERIODS[period]
+
+    def handler(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+        value = datetime_arg(compiler, node, 0, args[0])
+        offset = _offset(compiler, node, args)
+        periods = sql.add(offset, n(1)) if end and offset is not None else n(1) if end else offset
+
+        def body(d: Ref) -> exp.Expression:
+            bound = start_of(d)
+            if periods is not None:
+                bound = add_unit(bound, periods if length == 1 else sql.mul(periods, n(length)), unit)
+            return add_unit(bound, n(-1), "MICROSECOND") if end else bound
+
+        return Typed(sql.bind(compiler, value, body), KqlType.DATETIME)
+
+    return handler
+
+
+# https://learn.microsoft.com/en-us/kusto/query/startofday-function, startofweek, startofmonth, startofyear,
+# endofday, endofweek, endofmonth, endofyear.
+for _span in _CALENDAR_PERIODS:
+    function(f"startof{_span}", args=(1, 2))(_period_bound(_span, end=False))
+    function(f"endof{_span}", args=(1, 2))(_period_bound(_span, end=True))
 
 
 @function("dayofweek", args=1)
@@ -284,11 +298,64 @@ def _dayofweek(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typ
     return Typed(exp.Interval(this=day_of_week(value), unit=exp.var("DAY")), KqlType.TIMESPAN)
 
 
-@function("hourofday", args=1)
-def _hourofday(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """https://learn.microsoft.com/en-us/kusto/query/hour-of-day-function"""
-    value = datetime_arg(compiler, node, 0, args[0])
-    return Typed(sql.cast(exp.Hour(this=value), KqlType.INT), KqlType.INT)
+def _micros_of_second(value: exp.Expression) -> exp.Expression:
+    """The microseconds past the datetime's whole second, 0..999999 (also before 1970)."""
+    second = n(1_000_000)
+    return sql.mod(sql.add(sql.mod(sql.unix_micros(value), second), second.copy()), second.copy())
+
+
+# The parts of a datetime datetime_part() names (https://learn.microsoft.com/en-us/kusto/query/datetime-part-function).
+# Week of year is ISO 8601's (weeks start on Monday; week 1 holds the year's first Thursday), as both engines count it.
+_DATETIME_PARTS: dict[str, Callable[[exp.Expression], exp.Expression]] = {
+    "year": lambda d: exp.Year(this=d),
+    "quarter": lambda d: exp.Quarter(this=d),
+    "month": lambda d: exp.Month(this=d),
+    "week_of_year": lambda d: exp.WeekOfYear(this=d),
+    "day": lambda d: exp.Day(this=d),
+    "dayofyear": lambda d: exp.DayOfYear(this=d),
+    "hour": lambda d: exp.Hour(this=d),
+    "minute": lambda d: exp.Minute(this=d),
+    "second": lambda d: exp.Second(this=d),
+    "millisecond": lambda d: sql.intdiv(_micros_of_second(d), n(1000)),
+    "microsecond": _micros_of_second,
+    "nanosecond": lambda d: sql.mul(_micros_of_second(d), n(1000)),  # datetimes hold whole microseconds
+}
+
+
+def _part_of(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed, part: str) -> Typed:
+    value = datetime_arg(compiler, node, position, arg)
+    return Typed(sql.cast(_DATETIME_PARTS[part](value), KqlType.INT), KqlType.INT)
+
+
+def _part_function(part: str) -> Handler:
+    def handler(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+        return _part_of(compiler, node, 0, args[0], part)
+
+    return handler
+
+
+# One part of a datetime, as an int: https://learn.microsoft.com/en-us/kusto/query/hour-of-day-function,
+# day-of-month-function, day-of-year-function, monthofyear-function (getmonth is the same), getyear-function,
+# week-of-year-function.
+for _name, _part in {
+    "hourofday": "hour",
+    "dayofmonth": "day",
+    "dayofyear": "dayofyear",
+    "monthofyear": "month",
+    "getmonth": "month",
+    "getyear": "year",
+    "week_of_year": "week_of_year",
+}.items():
+    function(_name, args=1)(_part_function(_part))
+
+
+@function("datetime_part", "datepart", args=2)
+def _datetime_part(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The part's name in any case (https://learn.microsoft.com/en-us/kusto/query/datetime-part-function)."""
+    part = constant_string(compiler, node, 0, args[0], "part").lower()
+    if part not in _DATETIME_PARTS:
+        raise fail(compiler, node, 0, f"unknown part {part!r}; expected one of {', '.join(_DATETIME_PARTS)}")
+    return _part_of(compiler, node, 1, args[1], part)
 
 
 @function("make_datetime", args=(3, 6))

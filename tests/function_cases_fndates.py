@@ -1,0 +1,230 @@
+"""Cases for the calendar functions: the start/end of a period, the parts of a datetime, timespans from
+parts, bins at a fixed point, and time zone conversions (pages of https://learn.microsoft.com/en-us/kusto/query/).
+
+Datetimes hold whole microseconds here (Kusto's hold 100 ns ticks): an end of period is .9999990, not .9999999.
+"""
+
+from __future__ import annotations
+
+from .kql_cases import DOCS, Case, doc
+
+
+def fn(name: str) -> str:
+    return f"{DOCS}{name.replace('_', '-')}-function"
+
+
+OFFSETS = "datatable(offset:long)[-1, 0, 1]"
+D = "datetime(2017-01-01 10:10:17)"
+END = "23:59:59.9999990Z"
+
+CASES: list[Case] = [
+    # ================================================================ start and end of a period
+    Case(
+        "startofmonth-doc-example",
+        f"{OFFSETS} | project monthStart = startofmonth({D}, offset)",
+        ["monthStart"],
+        [["2016-12-01T00:00:00.0000000Z"], ["2017-01-01T00:00:00.0000000Z"], ["2017-02-01T00:00:00.0000000Z"]],
+        fn("startofmonth"),
+        types=["datetime"],
+    ),
+    Case(
+        "startofyear-doc-example",
+        f"{OFFSETS} | project yearStart = startofyear({D}, offset)",
+        ["yearStart"],
+        [["2016-01-01T00:00:00.0000000Z"], ["2017-01-01T00:00:00.0000000Z"], ["2018-01-01T00:00:00.0000000Z"]],
+        fn("startofyear"),
+        types=["datetime"],
+    ),
+    Case(
+        "endofweek-doc-example",
+        f"{OFFSETS} | project weekEnd = endofweek({D}, offset)",
+        ["weekEnd"],
+        [[f"2016-12-31T{END}"], [f"2017-01-07T{END}"], [f"2017-01-14T{END}"]],
+        fn("endofweek"),
+        types=["datetime"],
+    ),
+    Case(
+        "endofweek-sunday-doc-example",
+        "let endofweekSunday = (dateArg: datetime) { datetime_add('day', 8, endofweek(datetime_add('day', -8,"
+        " dateArg))) }; datatable(Date: datetime, day: string)[datetime(2025-06-14), 'Saturday',"
+        " datetime(2025-06-15), 'Sunday', datetime(2025-06-16), 'Monday', datetime(2025-06-17), 'Tuesday']"
+        " | extend SundayEndOfWeek = endofweekSunday(Date)",
+        ["Date", "day", "SundayEndOfWeek"],
+        [
+            ["2025-06-14T00:00:00.0000000Z", "Saturday", f"2025-06-15T{END}"],
+            ["2025-06-15T00:00:00.0000000Z", "Sunday", f"2025-06-15T{END}"],
+            ["2025-06-16T00:00:00.0000000Z", "Monday", f"2025-06-22T{END}"],
+            ["2025-06-17T00:00:00.0000000Z", "Tuesday", f"2025-06-22T{END}"],
+        ],
+        fn("endofweek"),
+    ),
+    Case(
+        "endofmonth-doc-example",
+        f"{OFFSETS} | project monthEnd = endofmonth({D}, offset)",
+        ["monthEnd"],
+        [[f"2016-12-31T{END}"], [f"2017-01-31T{END}"], [f"2017-02-28T{END}"]],
+        fn("endofmonth"),
+        types=["datetime"],
+    ),
+    Case(
+        "endofyear-doc-example",
+        f"{OFFSETS} | project yearEnd = endofyear({D}, offset)",
+        ["yearEnd"],
+        [[f"2016-12-31T{END}"], [f"2017-12-31T{END}"], [f"2018-12-31T{END}"]],
+        fn("endofyear"),
+        types=["datetime"],
+    ),
+    Case(
+        "start-end-of-period-without-offset",
+        "print a = startofmonth(datetime(2016-02-29 23:59:59)), b = startofyear(datetime(2016-12-31 23:59:59)),"
+        " c = endofweek(datetime(2017-01-07 23:59:59.999999)), d = endofmonth(datetime(2016-02-01)),"
+        " e = endofyear(datetime(2016-01-01)), f = startofmonth(datetime(2017-03-01))",
+        ["a", "b", "c", "d", "e", "f"],
+        [
+            [
+                "2016-02-01T00:00:00.0000000Z",
+                "2016-01-01T00:00:00.0000000Z",
+                f"2017-01-07T{END}",
+                f"2016-02-29T{END}",
+                f"2016-12-31T{END}",
+                "2017-03-01T00:00:00.0000000Z",
+            ]
+        ],
+        fn("startofmonth"),
+    ),
+    Case(
+        "start-end-of-period-columns",
+        "datatable(t:datetime, offset:long)[datetime(2017-01-31 10:10:17), 1, datetime(2016-02-29), -12,"
+        " datetime(1969-12-31 23:00), 0, datetime(2017-01-01), long(null), datetime(null), 2]"
+        " | extend sm = startofmonth(t, offset), sy = startofyear(t, offset), ew = endofweek(t, offset),"
+        " em = endofmonth(t, offset), ey = endofyear(t, offset), em0 = endofmonth(t)",
+        ["t", "offset", "sm", "sy", "ew", "em", "ey", "em0"],
+        [
+            [
+                "2017-01-31T10:10:17.0000000Z",
+                1,
+                "2017-02-01T00:00:00.0000000Z",
+                "2018-01-01T00:00:00.0000000Z",
+                f"2017-02-11T{END}",
+                f"2017-02-28T{END}",
+                f"2018-12-31T{END}",
+                f"2017-01-31T{END}",
+            ],
+            [
+                "2016-02-29T00:00:00.0000000Z",
+                -12,
+                "2015-02-01T00:00:00.0000000Z",
+                "2004-01-01T00:00:00.0000000Z",
+                f"2015-12-12T{END}",
+                f"2015-02-28T{END}",
+                f"2004-12-31T{END}",
+                f"2016-02-29T{END}",
+            ],
+            [
+                "1969-12-31T23:00:00.0000000Z",
+                0,
+                "1969-12-01T00:00:00.0000000Z",
+                "1969-01-01T00:00:00.0000000Z",
+                f"1970-01-03T{END}",
+                f"1969-12-31T{END}",
+                f"1969-12-31T{END}",
+                f"1969-12-31T{END}",
+            ],
+            # A null offset gives null, as any null argument of a scalar function does (the pages are silent).
+            ["2017-01-01T00:00:00.0000000Z", None, None, None, None, None, None, f"2017-01-31T{END}"],
+            [None, 2, None, None, None, None, None, None],
+        ],
+        fn("endofmonth"),
+    ),
+    # ================================================================ parts of a datetime
+    Case(
+        "dayofmonth-doc-example",
+        "print result = dayofmonth(datetime(2015-12-14))",
+        ["result"],
+        [[14]],
+        doc("day-of-month-function"),
+        types=["int"],
+    ),
+    Case(
+        "dayofyear-doc-example",
+        "print result = dayofyear(datetime(2015-12-14))",
+        ["result"],
+        [[348]],
+        doc("day-of-year-function"),
+        types=["int"],
+    ),
+    Case(
+        "monthofyear-doc-example",
+        'print result = monthofyear(datetime("2015-12-14")), same = getmonth(datetime("2015-12-14"))',
+        ["result", "same"],
+        [[12, 12]],
+        fn("monthofyear"),
+        types=["int", "int"],
+    ),
+    Case(
+        "getyear-doc-example",
+        "print year = getyear(datetime(2015-10-12))",
+        ["year"],
+        [[2015]],
+        fn("getyear"),
+        types=["int"],
+    ),
+    Case(
+        "week-of-year-doc-examples",
+        "print a = week_of_year(datetime(2020-12-31)), b = week_of_year(datetime(2020-06-15)),"
+        " c = week_of_year(datetime(1970-01-01)), d = week_of_year(datetime(2000-01-01))",
+        ["a", "b", "c", "d"],
+        [[53, 25, 1, 52]],
+        fn("week_of_year"),
+        types=["int", "int", "int", "int"],
+    ),
+    Case(
+        "datetime-parts-columns",
+        "datatable(t:datetime)[datetime(2016-12-31 23:59:59), datetime(2021-01-03), datetime(2021-01-04),"
+        " datetime(2018-12-31), datetime(1969-12-31 23:59:59.25), datetime(null)]"
+        " | extend d = dayofmonth(t), y = dayofyear(t), m = monthofyear(t), g = getmonth(t), yy = getyear(t),"
+        " w = week_of_year(t)",
+        ["t", "d", "y", "m", "g", "yy", "w"],
+        [
+            ["2016-12-31T23:59:59.0000000Z", 31, 366, 12, 12, 2016, 52],
+            ["2021-01-03T00:00:00.0000000Z", 3, 3, 1, 1, 2021, 53],  # ISO: still the last week of 2020
+            ["2021-01-04T00:00:00.0000000Z", 4, 4, 1, 1, 2021, 1],
+            ["2018-12-31T00:00:00.0000000Z", 31, 365, 12, 12, 2018, 1],  # ISO: already the first week of 2019
+            ["1969-12-31T23:59:59.2500000Z", 31, 365, 12, 12, 1969, 1],
+            [None, None, None, None, None, None, None],
+        ],
+        fn("week_of_year"),
+    ),
+    # Known difference: datetimes hold whole microseconds, so the nanosecond is 765432000 (Kusto: 765432100).
+    Case(
+        "datetime-part-doc-example",
+        "let dt = datetime(2017-10-30 01:02:03.7654321); print year = datetime_part('year', dt),"
+        " quarter = datetime_part('quarter', dt), month = datetime_part('month', dt),"
+        " weekOfYear = datetime_part('week_of_year', dt), day = datetime_part('day', dt),"
+        " dayOfYear = datetime_part('dayOfYear', dt), hour = datetime_part('hour', dt),"
+        " minute = datetime_part('minute', dt), second = datetime_part('second', dt),"
+        " millisecond = datetime_part('millisecond', dt), microsecond = datetime_part('microsecond', dt),"
+        " nanosecond = datetime_part('nanosecond', dt)",
+        [
+            *("year", "quarter", "month", "weekOfYear", "day", "dayOfYear"),
+            *("hour", "minute", "second", "millisecond", "microsecond", "nanosecond"),
+        ],
+        [[2017, 4, 10, 44, 30, 303, 1, 2, 3, 765, 765432, 765432000]],
+        fn("datetime_part"),
+        types=["int"] * 12,
+    ),
+    Case(
+        "datetime-part-columns-and-datepart",
+        "datatable(t:datetime)[datetime(1969-12-31 23:59:59.25), datetime(2024-02-29 13:14:15.000016),"
+        " datetime(null)] | extend q = datetime_part('Quarter', t), ms = datetime_part('MilliSecond', t),"
+        " us = datetime_part('microsecond', t), ns = datetime_part('nanosecond', t), s = datepart('second', t),"
+        " h = datepart('HOUR', t), mi = datetime_part('minute', t)",
+        ["t", "q", "ms", "us", "ns", "s", "h", "mi"],
+        [
+            ["1969-12-31T23:59:59.2500000Z", 4, 250, 250000, 250000000, 59, 23, 59],
+            ["2024-02-29T13:14:15.0000160Z", 1, 0, 16, 16000, 15, 13, 14],
+            [None, None, None, None, None, None, None, None],
+        ],
+        fn("datetime_part"),
+    ),
+]
