@@ -227,4 +227,104 @@ CASES: list[Case] = [
         ],
         fn("datetime_part"),
     ),
+    # ================================================================ make_timespan
+    Case(
+        "make-timespan-doc-example",
+        "print ['timespan'] = make_timespan(1, 12, 30, 55.123)",
+        ["timespan"],
+        [["1.12:30:55.1230000"]],
+        fn("make_timespan"),
+        types=["timespan"],
+    ),
+    # The page gives each part's range and null when the timespan cannot be made: a part out of its range is null.
+    Case(
+        "make-timespan-constants",
+        "print a = make_timespan(2, 30), b = make_timespan(23, 59, 59.9999999), c = make_timespan(24, 0),"
+        " d = make_timespan(0, 60), e = make_timespan(0, 0, 60), f = make_timespan(-3, 1, 2, 3),"
+        " g = make_timespan(1, 2, int(null)), h = make_timespan(0, 0, -0.5)",
+        ["a", "b", "c", "d", "e", "f", "g", "h"],
+        [["02:30:00", "23:59:59.9999990", None, None, None, "-2.22:57:57", None, None]],
+        fn("make_timespan"),
+        types=["timespan"] * 8,
+    ),
+    Case(
+        "make-timespan-columns",
+        "datatable(d:long, h:int, m:long, s:real)[1, 12, 30, 55.123, -3, 1, 2, 3.0, 0, 24, 0, 0.0,"
+        " 0, 0, 0, 60.0, 0, 0, 0, -0.5, 0, 23, 59, 59.9999999, 0, 1, long(null), 0.0, 99999999, 0, 0, 0.0]"
+        " | extend a = make_timespan(d, h, m, s), b = make_timespan(h, m), c = make_timespan(h, m, s)",
+        ["d", "h", "m", "s", "a", "b", "c"],
+        [
+            [1, 12, 30, 55.123, "1.12:30:55.1230000", "12:30:00", "12:30:55.1230000"],
+            [-3, 1, 2, 3.0, "-2.22:57:57", "01:02:00", "01:02:03"],
+            [0, 24, 0, 0.0, None, None, None],
+            [0, 0, 0, 60.0, None, "00:00:00", None],
+            [0, 0, 0, -0.5, None, "00:00:00", None],
+            [0, 23, 59, 59.9999999, "23:59:59.9999990", "23:59:00", "23:59:59.9999990"],
+            [0, 1, None, 0.0, None, None, None],
+            [99999999, 0, 0, 0.0, None, "00:00:00", "00:00:00"],  # beyond the largest timespan
+        ],
+        fn("make_timespan"),
+    ),
+    # ================================================================ bin_at
+    Case(
+        "bin-at-doc-examples",
+        "print a = bin_at(6.5, 2.5, 7), b = bin_at(time(1h), 1d, 12h),"
+        " c = bin_at(datetime(2017-05-15 10:20:00.0), 1d, datetime(1970-01-01 12:00:00.0)),"
+        " d = bin_at(datetime(2017-05-17 10:20:00.0), 7d, datetime(2017-06-04 00:00:00.0))",
+        ["a", "b", "c", "d"],
+        [[4.5, "-12:00:00", "2017-05-14T12:00:00.0000000Z", "2017-05-14T00:00:00.0000000Z"]],
+        fn("bin_at"),
+        types=["real", "timespan", "datetime", "datetime"],
+    ),
+    Case(
+        "bin-at-doc-example-summarize",
+        "datatable(Date:datetime, NumOfEvents:int)[datetime(2018-02-24T15:14), 3, datetime(2018-02-24T15:24), 4,"
+        " datetime(2018-02-23T16:14), 4, datetime(2018-02-23T17:29), 4, datetime(2018-02-26T15:14), 5]"
+        " | summarize TotalEvents = sum(NumOfEvents) by bin_at(Date, 1d, datetime(2018-02-24 15:14:00.0000000))",
+        ["Date", "TotalEvents"],
+        [
+            ["2018-02-23T15:14:00.0000000Z", 8],
+            ["2018-02-24T15:14:00.0000000Z", 7],
+            ["2018-02-26T15:14:00.0000000Z", 5],
+        ],
+        fn("bin_at"),
+    ),
+    # As bin(): a zero, negative or null bin size gives null (the page is silent; bin-function says so).
+    Case(
+        "bin-at-constants",
+        "print a = bin_at(7, 3, 2), b = bin_at(-7, 3, 2), c = bin_at(7, 0, 2), d = bin_at(7, 2.5, 1),"
+        " e = bin_at(1, 1, 0.5), f = bin_at(datetime(2020-01-01), -1d, datetime(2020-01-01)),"
+        " g = bin_at(long(null), 3, 2)",
+        ["a", "b", "c", "d", "e", "f", "g"],
+        [[5, -7, None, 6.0, 0.5, None, None]],
+        fn("bin_at"),
+        types=["long", "long", "long", "real", "real", "datetime", "long"],
+    ),
+    Case(
+        "bin-at-columns",
+        "datatable(t:datetime, s:timespan, w:timespan, x:long, y:real, z:long)"
+        "[datetime(1969-12-31 23:00), -90m, 1h, -7, -7.5, 0, datetime(2020-01-01), 90m, 0s, 7, 7.5, -3,"
+        " datetime(null), timespan(null), 2h, long(null), real(null), 3]"
+        " | extend a = bin_at(t, w, datetime(2000-01-01 00:30)), b = bin_at(s, w, 15m), c = bin_at(x, 3, z),"
+        " d = bin_at(y, 2, z), e = bin_at(x, z, 1)",
+        ["t", "s", "w", "x", "y", "z", "a", "b", "c", "d", "e"],
+        [
+            [
+                "1969-12-31T23:00:00.0000000Z",
+                "-01:30:00",
+                "01:00:00",
+                -7,
+                -7.5,
+                0,
+                "1969-12-31T22:30:00.0000000Z",
+                "-01:45:00",
+                -9,
+                -8.0,
+                None,
+            ],
+            ["2020-01-01T00:00:00.0000000Z", "01:30:00", "00:00:00", 7, 7.5, -3, None, None, 6, 7.0, None],
+            [None, None, "02:00:00", None, None, 3, None, None, None, None, None],
+        ],
+        fn("bin_at"),
+    ),
 ]

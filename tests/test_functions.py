@@ -1856,6 +1856,22 @@ BAD: list[Bad] = [
         "argument 1 of endofyear() must be datetime, not string",
         fn("endofyear"),
     ),
+    Bad(
+        "bin-at-fixed-point-of-another-type",
+        "print x = bin_at(datetime(2020-01-01), 1d, 12h)",
+        KqlTypeError,
+        44,
+        "argument 3 of bin_at() must be datetime, not timespan",
+        fn("bin_at"),
+    ),
+    Bad(
+        "make-timespan-real-minute",
+        "print x = make_timespan(1, 2.5)",
+        KqlTypeError,
+        28,
+        "argument 2 of make_timespan() must be int or long, not real",
+        fn("make_timespan"),
+    ),
 ]
 
 

@@ -6,6 +6,8 @@ UTC TIMESTAMP in SQL (microseconds), a timespan an INTERVAL. Kusto's weeks start
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -117,6 +119,11 @@ def _positive(size: Typed) -> bool | None:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
+def _floor_to_multiple(x: Ref, width: Ref) -> exp.Expression:
+    """An integer rounded down to a multiple of a positive width (exact: no floating point)."""
+    return sql.sub(x(), sql.mod(sql.add(sql.mod(x(), width()), width()), width()))
+
+
 @function("bin", "floor", args=2)
 def _bin(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """Rounds down to a multiple of the bin size; a null, zero or negative size gives null.
@@ -124,32 +131,27 @@ def _bin(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     Datetime bins are aligned to 0001-01-01. https://learn.microsoft.com/en-us/kusto/query/bin-function
     """
     value, size = args
+    return _binned(compiler, node, value, size, None)
+
+
+@function("bin_at", args=3)
+def _bin_at(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """bin() with the bins aligned to a fixed point of the value's type, on either side of it.
+
+    https://learn.microsoft.com/en-us/kusto/query/bin-at-function
+    """
+    value, size, fixed = args
+    return _binned(compiler, node, value, size, fixed)
+
+
+def _binned(compiler: ExprCompiler, node: ast.Call, value: Typed, size: Typed, fixed: Typed | None) -> Typed:
     if value.type in (KqlType.DATETIME, KqlType.TIMESPAN):
-        expect(compiler, node, 1, size, KqlType.TIMESPAN)
-        result_type = value.type
-        if _positive(size) is False:
-            return literal(None, result_type)
-        span = timespan_of(compiler, size)
-        if value.type is KqlType.DATETIME and size.is_constant:
-            origin = literal(datetime(1, 1, 1), KqlType.DATETIME).sql
-            assert isinstance(size.value, timedelta)
-            bucket = sql.anon("time_bucket", interval(size.value), value.sql, origin)
-            return Typed(bucket, KqlType.DATETIME)
-
-        def binned(width: Ref) -> exp.Expression:
-            shift = sql.epoch_offset_0001() if value.type is KqlType.DATETIME else n(0)
-            micros = sql.add(sql.micros_of(value.sql, value.type), shift)
-            whole = sql.bigint(exp.Floor(this=exp.Div(this=sql.double(micros), expression=sql.double(width()))))
-            floored = sql.sub(sql.mul(whole, width()), shift.copy())
-            result = sql.micros(floored)
-            if value.type is KqlType.DATETIME:
-                result = exp.UnixToTime(this=floored.copy(), scale=exp.UnixToTime.MICROS.copy())
-            return case((exp.GT(this=width(), expression=n(0)), result))
-
-        return Typed(sql.bind(compiler, sql.epoch_us(span), binned), result_type)
+        return _binned_time(compiler, node, value, size, fixed)
     expect(compiler, node, 0, value, *NUMBERS)
     expect(compiler, node, 1, size, *NUMBERS)
-    kinds = {value.type, size.type}
+    if fixed is not None:
+        expect(compiler, node, 2, fixed, *NUMBERS)
+    kinds = {value.type, size.type} | ({fixed.type} if fixed is not None else set())
     result_type = (
         KqlType.REAL
         if kinds & {KqlType.REAL, KqlType.DYNAMIC}
@@ -159,27 +161,60 @@ def _bin(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     )
     if _positive(size) is False:
         return literal(None, result_type)
-    if result_type is KqlType.LONG:
-        v, w = number_of(compiler, value, KqlType.LONG), number_of(compiler, size, KqlType.LONG)
 
-        def integral(width: Ref) -> exp.Expression:
-            def floored(x: Ref) -> exp.Expression:
-                remainder = sql.mod(sql.add(sql.mod(x(), width()), width()), width())
-                return sql.sub(x(), remainder)
+    def number(arg: Typed) -> exp.Expression:
+        if result_type is KqlType.DECIMAL:
+            return arg.sql
+        return number_of(compiler, arg, result_type)
 
-            result = sql.bind(compiler, v, floored)
-            return result if _positive(size) else case((exp.GT(this=width(), expression=n(0)), result))
+    origin = number(fixed) if fixed is not None else None
+    shifted = number(value) if origin is None else sql.sub(number(value), origin)
 
-        return Typed(sql.bigint(sql.bind(compiler, w, integral)), KqlType.LONG)
-    v = real_of(compiler, value) if result_type is KqlType.REAL else value.sql
-    w = real_of(compiler, size) if result_type is KqlType.REAL else size.sql
-
-    def fractional(width: Ref) -> exp.Expression:
-        result = sql.mul(exp.Floor(this=exp.Div(this=v, expression=width())), width())
-        result = sql.cast(result, result_type)
+    def floored(width: Ref) -> exp.Expression:
+        if result_type is KqlType.LONG:
+            result = sql.bind(compiler, shifted, lambda x: _floor_to_multiple(x, width))
+        else:
+            result = sql.mul(exp.Floor(this=exp.Div(this=shifted, expression=width())), width())
+        if origin is not None:
+            result = sql.add(result, origin.copy())
+        if result_type is not KqlType.LONG:
+            result = sql.cast(result, result_type)
         return result if _positive(size) else case((exp.GT(this=width(), expression=n(0)), result))
 
-    return Typed(sql.bind(compiler, w, fractional), result_type)
+    binned = sql.bind(compiler, number(size), floored)
+    return Typed(sql.bigint(binned) if result_type is KqlType.LONG else binned, result_type)
+
+
+def _binned_time(compiler: ExprCompiler, node: ast.Call, value: Typed, size: Typed, fixed: Typed | None) -> Typed:
+    """A datetime or timespan binned in whole microseconds from an origin: the fixed point, else 0001-01-01 for a
+    datetime and zero for a timespan."""
+    expect(compiler, node, 1, size, KqlType.TIMESPAN)
+    result_type = value.type
+    if fixed is not None:
+        expect(compiler, node, 2, fixed, result_type)
+    if _positive(size) is False:
+        return literal(None, result_type)
+    span = timespan_of(compiler, size)
+    if fixed is None and value.type is KqlType.DATETIME and size.is_constant:
+        origin = literal(datetime(1, 1, 1), KqlType.DATETIME).sql
+        assert isinstance(size.value, timedelta)
+        return Typed(sql.anon("time_bucket", interval(size.value), value.sql, origin), KqlType.DATETIME)
+    if fixed is None:
+        origin_us = sql.paren(exp.Neg(this=sql.epoch_offset_0001())) if value.type is KqlType.DATETIME else n(0)
+    else:
+        at = datetime_of(compiler, fixed) if value.type is KqlType.DATETIME else timespan_of(compiler, fixed)
+        origin_us = sql.micros_of(at, value.type)
+
+    def binned(width: Ref) -> exp.Expression:
+        since = sql.sub(sql.micros_of(value.sql, value.type), origin_us)
+        floored = sql.add(sql.bind(compiler, since, lambda x: _floor_to_multiple(x, width)), origin_us.copy())
+        if value.type is KqlType.DATETIME:
+            result = exp.UnixToTime(this=floored, scale=exp.UnixToTime.MICROS.copy())
+        else:
+            result = sql.micros(floored)
+        return case((exp.GT(this=width(), expression=n(0)), result))
+
+    return Typed(sql.bind(compiler, sql.epoch_us(span), binned), result_type)
 
 
 # ---------------------------------------------------------------- arithmetic on dates
@@ -386,6 +421,59 @@ def _make_datetime(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) ->
         year=parts[0], month=parts[1], day=parts[2], hour=parts[3], min=parts[4], sec=seconds
     )
     return Typed(exp.Try(this=made_sql), KqlType.DATETIME)
+
+
+_MAX_TIMESPAN_DAYS = 10_675_199  # .NET's TimeSpan.MaxValue.Days: a timespan beyond it cannot be made
+# make_timespan's arguments and the multiple of a microsecond each one counts, with the values each takes.
+_TIMESPAN_FIELDS = (
+    ("day", sql.MICROS_PER_DAY, -_MAX_TIMESPAN_DAYS, _MAX_TIMESPAN_DAYS),
+    ("hour", 3_600_000_000, 0, 23),
+    ("minute", 60_000_000, 0, 59),
+)
+
+
+@function("make_timespan", args=(2, 4))
+def _make_timespan(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """(hour, minute[, second]) or (day, hour, minute, second); null when a part is out of its range (hour 0-23,
+    minute 0-59, second below 60, never negative). https://learn.microsoft.com/en-us/kusto/query/make-timespan-function
+    """
+    whole = args[:3] if len(args) == 4 else args[:2]
+    fields = _TIMESPAN_FIELDS if len(args) == 4 else _TIMESPAN_FIELDS[1:]
+    second = args[-1] if len(args) > 2 else None
+    if second is not None:
+        expect(compiler, node, len(args) - 1, second, *NUMBERS)
+    parts = [int_arg(compiler, node, i, a) for i, a in enumerate(whole)]
+    if all_constant(args):
+        return literal(_constant_timespan(args, fields, second), KqlType.TIMESPAN)
+    terms = [sql.mul(part, n(scale)) for part, (_, scale, _, _) in zip(parts, fields, strict=True)]
+    checks = [
+        exp.Between(this=part.copy(), low=n(low), high=n(high))
+        for part, (_, _, low, high) in zip(parts, fields, strict=True)
+    ]
+    if second is not None:
+        # Kusto truncates below the tick, as make_datetime does; here below the microsecond.
+        seconds = real_of(compiler, second)
+        terms.append(sql.bigint(exp.Floor(this=sql.mul(seconds, n(1_000_000)))))
+        checks.append(exp.GTE(this=seconds.copy(), expression=n(0)))
+        checks.append(exp.LT(this=seconds.copy(), expression=n(60)))
+    micros = functools.reduce(sql.add, terms)
+    return Typed(case((exp.and_(*checks), sql.micros(micros))), KqlType.TIMESPAN)
+
+
+def _constant_timespan(
+    args: list[Typed], fields: tuple[tuple[str, int, int, int], ...], second: Typed | None
+) -> timedelta | None:
+    values = [a.value for a in args]
+    if any(v is None for v in values):
+        return None
+    whole = [int(v) for v in values[: len(fields)]]  # type: ignore[call-overload]
+    if any(not low <= v <= high for v, (_, _, low, high) in zip(whole, fields, strict=True)):
+        return None
+    seconds = float(second.value) if second is not None else 0.0  # type: ignore[arg-type]
+    if not 0 <= seconds < 60:
+        return None
+    micros = sum(v * scale for v, (_, scale, _, _) in zip(whole, fields, strict=True))
+    return timedelta(microseconds=micros + math.floor(seconds * 1_000_000))
 
 
 def _from_unix(value: exp.Expression, scale: float) -> exp.Expression:
