@@ -327,4 +327,132 @@ CASES: list[Case] = [
         ],
         fn("bin_at"),
     ),
+    # ================================================================ time zones
+    Case(
+        "datetime-utc-to-local-doc-example",
+        "print dt = datetime(2022-07-11 22:18:48.4678620)"
+        " | extend pacific_dt = datetime_utc_to_local(dt, 'US/Pacific'),"
+        " canberra_dt = datetime_utc_to_local(dt, 'Australia/Canberra') | extend diff = pacific_dt - canberra_dt",
+        ["dt", "pacific_dt", "canberra_dt", "diff"],
+        [
+            [
+                "2022-07-11T22:18:48.4678620Z",
+                "2022-07-11T15:18:48.4678620Z",
+                "2022-07-12T08:18:48.4678620Z",
+                "-17:00:00",
+            ]
+        ],
+        fn("datetime_utc_to_local"),
+        types=["datetime", "datetime", "datetime", "timespan"],
+    ),
+    Case(
+        "datetime-local-to-utc-doc-example",
+        "datatable(local_dt: datetime, tz: string)[datetime(2020-02-02 20:02:20), 'US/Pacific',"
+        " datetime(2020-02-02 20:02:20), 'America/Chicago', datetime(2020-02-02 20:02:20), 'Europe/Paris']"
+        " | extend utc_dt = datetime_local_to_utc(local_dt, tz)",
+        ["local_dt", "tz", "utc_dt"],
+        [
+            ["2020-02-02T20:02:20.0000000Z", "Europe/Paris", "2020-02-02T19:02:20.0000000Z"],
+            ["2020-02-02T20:02:20.0000000Z", "America/Chicago", "2020-02-03T02:02:20.0000000Z"],
+            ["2020-02-02T20:02:20.0000000Z", "US/Pacific", "2020-02-03T04:02:20.0000000Z"],
+        ],
+        fn("datetime_local_to_utc"),
+    ),
+    # The page's daylight-saving example: 02:00 local, skipped by the clocks, takes the offset after the change.
+    Case(
+        "datetime-local-to-utc-dst-doc-example",
+        "range Local from datetime(2022-03-27 01:00:00.0000000) to datetime(2022-03-27 04:00:00.0000000) step 1h"
+        " | extend UTC = datetime_local_to_utc(Local, 'Europe/Brussels')"
+        " | extend BackToLocal = datetime_utc_to_local(UTC, 'Europe/Brussels') | extend diff = Local - BackToLocal",
+        ["Local", "UTC", "BackToLocal", "diff"],
+        [
+            [
+                "2022-03-27T02:00:00.0000000Z",
+                "2022-03-27T00:00:00.0000000Z",
+                "2022-03-27T01:00:00.0000000Z",
+                "01:00:00",
+            ],
+            [
+                "2022-03-27T01:00:00.0000000Z",
+                "2022-03-27T00:00:00.0000000Z",
+                "2022-03-27T01:00:00.0000000Z",
+                "00:00:00",
+            ],
+            [
+                "2022-03-27T03:00:00.0000000Z",
+                "2022-03-27T01:00:00.0000000Z",
+                "2022-03-27T03:00:00.0000000Z",
+                "00:00:00",
+            ],
+            [
+                "2022-03-27T04:00:00.0000000Z",
+                "2022-03-27T02:00:00.0000000Z",
+                "2022-03-27T04:00:00.0000000Z",
+                "00:00:00",
+            ],
+        ],
+        fn("datetime_local_to_utc"),
+    ),
+    # The pages are silent on a zone Kusto does not know (names match exactly, as listed) and on a local time the
+    # clocks repeat: null for the first; for the second the later instant, in standard time, as .NET resolves it.
+    Case(
+        "datetime-time-zones-columns",
+        "datatable(t: datetime, tz: string)[datetime(2022-10-30 02:30), 'Europe/Brussels',"
+        " datetime(2022-10-30 01:30), 'Europe/Brussels', datetime(2024-03-10 02:30), 'America/New_York',"
+        " datetime(2022-07-11 22:18:48.4678620), 'Asia/Kathmandu', datetime(2020-02-02 20:02:20), 'Nowhere/City',"
+        " datetime(2020-02-02 20:02:20), '', datetime(2020-02-02), 'europe/paris', datetime(null), 'UTC',"
+        " datetime(2020-02-02), 'UTC']"
+        " | extend u = datetime_local_to_utc(t, tz), l = datetime_utc_to_local(t, tz)",
+        ["t", "tz", "u", "l"],
+        [
+            [
+                "2022-10-30T02:30:00.0000000Z",
+                "Europe/Brussels",
+                "2022-10-30T01:30:00.0000000Z",
+                "2022-10-30T03:30:00.0000000Z",
+            ],
+            [
+                "2022-10-30T01:30:00.0000000Z",
+                "Europe/Brussels",
+                "2022-10-29T23:30:00.0000000Z",
+                "2022-10-30T02:30:00.0000000Z",
+            ],
+            [
+                "2024-03-10T02:30:00.0000000Z",
+                "America/New_York",
+                "2024-03-10T06:30:00.0000000Z",
+                "2024-03-09T21:30:00.0000000Z",
+            ],
+            [
+                "2022-07-11T22:18:48.4678620Z",
+                "Asia/Kathmandu",
+                "2022-07-11T16:33:48.4678620Z",
+                "2022-07-12T04:03:48.4678620Z",
+            ],
+            ["2020-02-02T20:02:20.0000000Z", "Nowhere/City", None, None],
+            ["2020-02-02T20:02:20.0000000Z", "", None, None],
+            ["2020-02-02T00:00:00.0000000Z", "europe/paris", None, None],
+            [None, "UTC", None, None],
+            ["2020-02-02T00:00:00.0000000Z", "UTC", "2020-02-02T00:00:00.0000000Z", "2020-02-02T00:00:00.0000000Z"],
+        ],
+        fn("datetime_local_to_utc"),
+    ),
+    Case(
+        "datetime-time-zones-constant-zones",
+        "datatable(t: datetime)[datetime(2022-10-30 02:30), datetime(null)]"
+        " | extend a = datetime_utc_to_local(t, 'Europe/Kyiv'), b = datetime_local_to_utc(t, 'Asia/Kolkata'),"
+        " c = datetime_utc_to_local(t, 'Mars/Olympus_Mons'), d = datetime_local_to_utc(t, string(null))",
+        ["t", "a", "b", "c", "d"],
+        [
+            [
+                "2022-10-30T02:30:00.0000000Z",
+                "2022-10-30T04:30:00.0000000Z",
+                "2022-10-29T21:00:00.0000000Z",
+                None,
+                None,
+            ],
+            [None, None, None, None, None],
+        ],
+        fn("datetime_utc_to_local"),
+    ),
 ]

@@ -1872,6 +1872,14 @@ BAD: list[Bad] = [
         "argument 2 of make_timespan() must be int or long, not real",
         fn("make_timespan"),
     ),
+    Bad(
+        "datetime-utc-to-local-numeric-zone",
+        "print x = datetime_utc_to_local(now(), 1)",
+        KqlTypeError,
+        40,
+        "argument 2 of datetime_utc_to_local() must be string",
+        fn("datetime_utc_to_local"),
+    ),
 ]
 
 

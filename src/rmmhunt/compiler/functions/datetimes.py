@@ -20,6 +20,7 @@ from rmmhunt.compiler.functions.convert import datetime_of, number_of, real_of, 
 from rmmhunt.compiler.functions.registry import (
     INTEGERS,
     NUMBERS,
+    STRINGS,
     Handler,
     all_constant,
     constant_string,
@@ -28,6 +29,7 @@ from rmmhunt.compiler.functions.registry import (
     function,
 )
 from rmmhunt.compiler.functions.sql import Ref, case, n, s
+from rmmhunt.compiler.functions.timezones import TIME_ZONES
 from rmmhunt.compiler.literals import interval, literal
 from rmmhunt.kql import ast
 from rmmhunt.kql.errors import KqlNotSupported, KqlTypeError
@@ -498,6 +500,77 @@ for _unit, _micros_per_unit in {
     "nanoseconds": 0.001,
 }.items():
     function(f"unixtime_{_unit}_todatetime", args=1)(_unixtime_todatetime(_micros_per_unit))
+
+
+# ---------------------------------------------------------------- time zones
+
+
+def _wall_clock(utc: exp.Expression, zone: exp.Expression) -> exp.Expression:
+    """The local time in a zone at a UTC instant (unambiguous, unlike the other direction)."""
+    return sql.anon("timezone", zone, sql.anon("timezone", s("UTC"), utc))
+
+
+def _zone_arg(compiler: ExprCompiler, node: ast.Call, arg: Typed) -> exp.Expression | None:
+    """The zone, or None when it is a constant Kusto does not know (the result is then null)."""
+    expect(compiler, node, 1, arg, *STRINGS)
+    if arg.is_constant:
+        return s(arg.value) if arg.value in TIME_ZONES else None
+    return arg.sql
+
+
+def _in_zone(compiler: ExprCompiler, zone: exp.Expression, convert: Callable[[Ref], exp.Expression]) -> exp.Expression:
+    """`convert` over a zone computed by the query: null for a name Kusto does not know (an engine would fail)."""
+    if isinstance(zone, exp.Literal):
+        return convert(zone.copy)
+
+    def known(z: Ref) -> exp.Expression:
+        names = [s(name) for name in sorted(TIME_ZONES)]
+        return case((exp.In(this=z(), expressions=names), convert(z)))
+
+    return sql.bind(compiler, zone, known)
+
+
+@function("datetime_utc_to_local", args=2)
+def _datetime_utc_to_local(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """An unknown zone gives null (the page is silent). https://learn.microsoft.com/en-us/kusto/query/datetime-utc-to-local-function"""
+    value = datetime_arg(compiler, node, 0, args[0])
+    zone = _zone_arg(compiler, node, args[1])
+    if zone is None:
+        return literal(None, KqlType.DATETIME)
+    return Typed(_in_zone(compiler, zone, lambda z: _wall_clock(value, z())), KqlType.DATETIME)
+
+
+def _local_to_utc(compiler: ExprCompiler, local: Ref, zone: Ref) -> exp.Expression:
+    """The UTC instant of a local time: local - offset, with the zone's offset a day after (its offset after any
+    nearby transition), unless only the offset a day before is right. A local time the clocks skipped takes the
+    offset after the transition, as the page's example shows; a repeated one the later instant's (standard time)."""
+
+    def offset_at(utc: exp.Expression) -> exp.Expression:
+        return sql.sub(sql.unix_micros(_wall_clock(utc, zone())), sql.unix_micros(utc.copy()))
+
+    def shifted(days: int) -> exp.Expression:
+        return add_unit(local(), exp.Neg(this=offset_at(add_unit(local(), n(days), "DAY"))), "MICROSECOND")
+
+    def choose(after: Ref, before: Ref) -> exp.Expression:
+        after_wrong = exp.NEQ(this=_wall_clock(after(), zone()), expression=local())
+        before_right = sql.eq(_wall_clock(before(), zone()), local())
+        return case((exp.and_(after_wrong, before_right), before()), default=after())
+
+    return sql.bind(compiler, shifted(1), lambda after: sql.bind(compiler, shifted(-1), lambda b: choose(after, b)))
+
+
+@function("datetime_local_to_utc", args=2)
+def _datetime_local_to_utc(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """An unknown zone gives null (the page is silent). https://learn.microsoft.com/en-us/kusto/query/datetime-local-to-utc-function"""
+    value = datetime_arg(compiler, node, 0, args[0])
+    zone = _zone_arg(compiler, node, args[1])
+    if zone is None:
+        return literal(None, KqlType.DATETIME)
+
+    def convert(z: Ref) -> exp.Expression:
+        return sql.bind(compiler, value, lambda local: _local_to_utc(compiler, local, z))
+
+    return Typed(_in_zone(compiler, zone, convert), KqlType.DATETIME)
 
 
 # ---------------------------------------------------------------- formatting
