@@ -16,11 +16,10 @@ from sqlglot import exp
 
 from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
-from rmmhunt.compiler.functions.convert import datetime_of, number_of, real_of, timespan_of
+from rmmhunt.compiler.functions.convert import datetime_of, number_of, real_of, string_arg, timespan_of
 from rmmhunt.compiler.functions.registry import (
     INTEGERS,
     NUMBERS,
-    STRINGS,
     Handler,
     all_constant,
     constant_string,
@@ -512,10 +511,10 @@ def _wall_clock(utc: exp.Expression, zone: exp.Expression) -> exp.Expression:
 
 def _zone_arg(compiler: ExprCompiler, node: ast.Call, arg: Typed) -> exp.Expression | None:
     """The zone, or None when it is a constant Kusto does not know (the result is then null)."""
-    expect(compiler, node, 1, arg, *STRINGS)
-    if arg.is_constant:
-        return s(arg.value) if arg.value in TIME_ZONES else None
-    return arg.sql
+    zone = string_arg(compiler, node, 1, arg)
+    if isinstance(zone, exp.Literal):
+        return zone if zone.this in TIME_ZONES else None
+    return zone
 
 
 def _in_zone(compiler: ExprCompiler, zone: exp.Expression, convert: Callable[[Ref], exp.Expression]) -> exp.Expression:
