@@ -18,6 +18,7 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | to_timestamp(micros) (exp.UnixToTime)| the same, as TIMESTAMP_NTZ                                       |
 | TIMESTAMP                            | TIMESTAMP_NTZ (DuckDB's TIMESTAMP has no time zone)               |
 | TIMESTAMPTZ; x AT TIME ZONE 'UTC'    | TIMESTAMP_LTZ; CAST(x AS TIMESTAMP_NTZ) (the session is in UTC)   |
+| timezone(zone, timezone('UTC', ts))  | from_utc_timestamp(ts, zone) as TIMESTAMP_NTZ: ts's wall clock in zone |
 | try_strptime(s, [formats])           | coalesce(to_timestamp_ntz(s, Java pattern), ...); a weekday cut off |
 | DECIMAL with no precision            | DECIMAL(18, 3), which is what DuckDB means by it                 |
 | INTERVAL with no fields              | INTERVAL DAY TO SECOND (a bare one is Spark's CalendarInterval)  |
@@ -104,6 +105,7 @@ SPARK_FUNCTIONS: dict[str, Rewrite] = {
     "json_valid": json_read.json_valid,
     "map_concat": bags.map_concat,
     "list_reduce": lists.list_reduce,
+    "timezone": datetimes.timezone,
 }
 
 

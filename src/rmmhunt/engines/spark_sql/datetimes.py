@@ -51,6 +51,16 @@ def at_time_zone(node: exp.AtTimeZone) -> exp.Expression:
     return exp.cast(node.this, exp.DataType.Type.TIMESTAMPNTZ)
 
 
+def timezone(args: list[exp.Expression]) -> exp.Expression:
+    """DuckDB's timezone(zone, ts), as the compiler uses it: timezone('UTC', naive UTC) is the instant, and
+    timezone(zone, instant) its wall-clock time in the zone. In a UTC session an instant is its UTC TIMESTAMP."""
+    zone, value = args
+    if zone == exp.Literal.string("UTC"):
+        return value
+    local = anon("from_utc_timestamp", exp.cast(value, exp.DataType.Type.TIMESTAMPLTZ), zone)
+    return exp.cast(local, exp.DataType.Type.TIMESTAMPNTZ)
+
+
 def date_add(node: exp.DateAdd) -> exp.Expression:
     unit = exp.var(str(node.args["unit"].name).upper())
     return anon("timestampadd", unit, node.expression, node.this)
