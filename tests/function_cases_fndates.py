@@ -455,4 +455,29 @@ CASES: list[Case] = [
         ],
         fn("datetime_utc_to_local"),
     ),
+    # ================================================================ todecimal
+    Case(
+        "todecimal-doc-example",
+        'print todecimal("123.45678") == decimal(123.45678)',
+        ["print_0"],
+        [[True]],
+        fn("todecimal"),
+        types=["bool"],
+    ),
+    # Read back through toreal: a decimal here is DECIMAL(18, 3), three fraction digits, as these values need.
+    Case(
+        "todecimal-columns",
+        'datatable(s:string, r:real, d:dynamic, b:bool)["1.5", 2.25, dynamic("3.5"), true, "x", real(null),'
+        ' dynamic(null), false, "", -0.125, dynamic(7), bool(null), " 2.5 ", 1e30, dynamic([1]), true]'
+        " | project a = toreal(todecimal(s)), c = toreal(todecimal(r)), d = toreal(todecimal(d)),"
+        " e = toreal(todecimal(b))",
+        ["a", "c", "d", "e"],
+        [
+            [1.5, 2.25, 3.5, 1.0],
+            [None, None, None, 0.0],
+            [None, -0.125, 7.0, None],
+            [2.5, None, None, 1.0],  # 1e30 is beyond the decimal range here: null, as a failed conversion
+        ],
+        fn("todecimal"),
+    ),
 ]

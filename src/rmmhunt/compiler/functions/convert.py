@@ -584,6 +584,7 @@ for _names, _target in (
     (("tobool", "toboolean"), KqlType.BOOL),
     (("todatetime",), KqlType.DATETIME),
     (("totimespan", "totime"), KqlType.TIMESPAN),
+    (("todecimal",), KqlType.DECIMAL),
     (PARSE_JSON_NAMES, KqlType.DYNAMIC),
 ):
     function(*_names, args=1)(_converter(_target))
