@@ -290,7 +290,7 @@ def _truncated(unit: str) -> Callable[[Ref], exp.Expression]:
 
 # Each calendar period: its start for a date, and its length as a count of a unit (weeks start on Sunday).
 _CALENDAR_PERIODS: dict[str, tuple[Callable[[Ref], exp.Expression], str, int]] = {
-    "day": (_truncated("DAY"), "DAY", 1),
+    "day": (lambda d: start_of_day(d()), "DAY", 1),
     "week": (_start_of_week, "DAY", 7),
     "month": (_truncated("MONTH"), "MONTH", 1),
     "year": (_truncated("YEAR"), "YEAR", 1),
@@ -305,7 +305,9 @@ def _period_bound(period: str, *, end: bool) -> Handler:
     def handler(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
         value = datetime_arg(compiler, node, 0, args[0])
         offset = _offset(compiler, node, args)
-        periods = sql.add(offset, n(1)) if end and offset is not None else n(1) if end else offset
+        periods = offset  # whole periods from the one holding the date to the one bounded
+        if end:
+            periods = n(1) if offset is None else sql.add(offset, n(1))
 
         def body(d: Ref) -> exp.Expression:
             bound = start_of(d)
@@ -425,11 +427,11 @@ def _make_datetime(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) ->
 
 
 _MAX_TIMESPAN_DAYS = 10_675_199  # .NET's TimeSpan.MaxValue.Days: a timespan beyond it cannot be made
-# make_timespan's arguments and the multiple of a microsecond each one counts, with the values each takes.
+# make_timespan's whole arguments (day, hour, minute): the microseconds each counts, and the values each takes.
 _TIMESPAN_FIELDS = (
-    ("day", sql.MICROS_PER_DAY, -_MAX_TIMESPAN_DAYS, _MAX_TIMESPAN_DAYS),
-    ("hour", 3_600_000_000, 0, 23),
-    ("minute", 60_000_000, 0, 59),
+    (sql.MICROS_PER_DAY, -_MAX_TIMESPAN_DAYS, _MAX_TIMESPAN_DAYS),
+    (3_600_000_000, 0, 23),
+    (60_000_000, 0, 59),
 )
 
 
@@ -446,10 +448,10 @@ def _make_timespan(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) ->
     parts = [int_arg(compiler, node, i, a) for i, a in enumerate(whole)]
     if all_constant(args):
         return literal(_constant_timespan(args, fields, second), KqlType.TIMESPAN)
-    terms = [sql.mul(part, n(scale)) for part, (_, scale, _, _) in zip(parts, fields, strict=True)]
+    terms = [sql.mul(part, n(scale)) for part, (scale, _, _) in zip(parts, fields, strict=True)]
     checks = [
         exp.Between(this=part.copy(), low=n(low), high=n(high))
-        for part, (_, _, low, high) in zip(parts, fields, strict=True)
+        for part, (_, low, high) in zip(parts, fields, strict=True)
     ]
     if second is not None:
         # Kusto truncates below the tick, as make_datetime does; here below the microsecond.
@@ -462,18 +464,18 @@ def _make_timespan(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) ->
 
 
 def _constant_timespan(
-    args: list[Typed], fields: tuple[tuple[str, int, int, int], ...], second: Typed | None
+    args: list[Typed], fields: tuple[tuple[int, int, int], ...], second: Typed | None
 ) -> timedelta | None:
     values = [a.value for a in args]
     if any(v is None for v in values):
         return None
     whole = [int(v) for v in values[: len(fields)]]  # type: ignore[call-overload]
-    if any(not low <= v <= high for v, (_, _, low, high) in zip(whole, fields, strict=True)):
+    if any(not low <= v <= high for v, (_, low, high) in zip(whole, fields, strict=True)):
         return None
     seconds = float(second.value) if second is not None else 0.0  # type: ignore[arg-type]
     if not 0 <= seconds < 60:
         return None
-    micros = sum(v * scale for v, (_, scale, _, _) in zip(whole, fields, strict=True))
+    micros = sum(v * scale for v, (scale, _, _) in zip(whole, fields, strict=True))
     return timedelta(microseconds=micros + math.floor(seconds * 1_000_000))
 
 
