@@ -327,6 +327,29 @@ CASES: list[Case] = [
         ],
         fn("bin_at"),
     ),
+    # A bin size computed by the query: whole microseconds since 0001-01-01, exact (no rounding through a double).
+    Case(
+        "bin-computed-size-exact-microseconds",
+        "datatable(d:datetime, w:timespan)[datetime(2024-01-03 05:06:07.123457), 1microsecond,"
+        " datetime(2024-01-03 05:06:07.123457), 3microseconds]"
+        " | extend b = bin(d, w), a = bin_at(d, w, datetime(2024-01-03 05:06:07.123456))",
+        ["d", "w", "b", "a"],
+        [
+            [
+                "2024-01-03T05:06:07.1234570Z",
+                "00:00:00.0000010",
+                "2024-01-03T05:06:07.1234570Z",
+                "2024-01-03T05:06:07.1234570Z",
+            ],
+            [
+                "2024-01-03T05:06:07.1234570Z",
+                "00:00:00.0000030",
+                "2024-01-03T05:06:07.1234550Z",
+                "2024-01-03T05:06:07.1234560Z",
+            ],
+        ],
+        fn("bin"),
+    ),
     # ================================================================ time zones
     Case(
         "datetime-utc-to-local-doc-example",
