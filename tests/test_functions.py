@@ -23,6 +23,7 @@ from rmmhunt.kql.errors import KqlError, KqlNotSupported, KqlTypeError
 from rmmhunt.output import kql_types, rows
 
 from . import function_cases_fndates
+from . import function_cases_fnaggs
 from .kql_cases import DOCS, NOW, Case, doc, normalize
 
 
@@ -1630,6 +1631,7 @@ CASES: list[Case] = [
         fn("exp"),
     ),
     *function_cases_fndates.CASES,
+    *function_cases_fnaggs.CASES,
 ]
 
 # ---------------------------------------------------------------- dynamic property and index access

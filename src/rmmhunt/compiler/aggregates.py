@@ -32,11 +32,12 @@ class Aggregate:
 
     `empty` is the value Kusto gives over no rows (summarize without `by` on an empty input),
     where SQL would give NULL; a `collection` (make_set, make_bag, ...) gives it for a group that adds
-    nothing too, as it always returns an array or a bag. A `conditional` aggregate (sumif,
-    make_set_if, ...) takes its predicate as the second argument.
+    nothing too, as it always returns an array or a bag. The first `values` arguments are the values
+    aggregated (two for covariance), each of one of `arg_types` when given; a `conditional` aggregate
+    (sumif, make_set_if, covarianceif, ...) takes its predicate right after them.
     """
 
-    prefix: str  # default column name is f"{prefix}_{first argument's name}"
+    prefix: str  # default column name is f"{prefix}_{value arguments' names}" (unless `named_after_value`)
     build: Callable[[list[Typed], Typed | None], Typed]
     min_args: int
     max_args: int
@@ -44,6 +45,8 @@ class Aggregate:
     conditional: bool = False
     collection: bool = False
     arg_types: tuple[KqlType, ...] = ()
+    values: int = 1
+    named_after_value: bool = False  # take_anyif(EventType, ...) is EventType
 
 
 def _long(node: exp.Expression) -> Typed:
@@ -81,6 +84,20 @@ def _same_type(node_type: type[exp.Expression]) -> Builder:
 
 def _real(node_type: type[exp.Expression]) -> Builder:
     return lambda args, predicate: Typed(_where(node_type(this=args[0].sql), predicate), KqlType.REAL)
+
+
+def _take_any(args: list[Typed], predicate: Typed | None) -> Typed:
+    """A value of the group, non-null (and for a string, non-empty) where the group has one
+    (https://learn.microsoft.com/en-us/kusto/query/take-any-aggregation-function)."""
+    value = args[0]
+    present = exp.Not(this=exp.Is(this=value.sql.copy(), expression=exp.null()))
+    if value.type is KqlType.STRING:
+        present = exp.and_(present, exp.NEQ(this=value.sql.copy(), expression=exp.Literal.string("")))
+    condition = present if predicate is None else exp.and_(present, predicate.sql.copy())
+    chosen = exp.Filter(this=exp.AnyValue(this=value.sql.copy()), expression=exp.Where(this=condition))
+    if value.type is KqlType.STRING:  # only empty strings: one of them
+        chosen = exp.Coalesce(this=chosen, expressions=[_where(exp.AnyValue(this=value.sql), predicate)])
+    return Typed(chosen, value.type)
 
 
 def _count(args: list[Typed], predicate: Typed | None) -> Typed:
@@ -168,7 +185,8 @@ AGGREGATES: dict[str, Aggregate] = {
     "minif": Aggregate("minif", _same_type(exp.Min), 2, 2, conditional=True),
     "max": Aggregate("max", _same_type(exp.Max), 1, 1),
     "maxif": Aggregate("maxif", _same_type(exp.Max), 2, 2, conditional=True),
-    "take_any": Aggregate("any", _same_type(exp.AnyValue), 1, 1),
+    "take_any": Aggregate("any", _take_any, 1, 1),
+    "take_anyif": Aggregate("any", _take_any, 2, 2, conditional=True, named_after_value=True),
     "stdev": Aggregate("stdev", _real(exp.Stddev), 1, 1, arg_types=NUMBERS),
     "stdevif": Aggregate("stdevif", _real(exp.Stddev), 2, 2, conditional=True, arg_types=NUMBERS),
     "stdevp": Aggregate("stdevp", _real(exp.StddevPop), 1, 1, arg_types=NUMBERS),
@@ -187,7 +205,13 @@ AGGREGATES: dict[str, Aggregate] = {
 }
 # Legacy spellings still common in published queries.
 AGGREGATES.update(
-    {"makeset": AGGREGATES["make_set"], "makelist": AGGREGATES["make_list"], "any": AGGREGATES["take_any"]}
+    {
+        "makeset": AGGREGATES["make_set"],
+        "makelist": AGGREGATES["make_list"],
+        "any": AGGREGATES["take_any"],
+        # the deprecated spelling names its column any_X, as any() does
+        "anyif": replace(AGGREGATES["take_anyif"], named_after_value=False),
+    }
 )
 
 ARG_EXTREMES = {"arg_max": "max", "arg_min": "min"}
@@ -214,9 +238,12 @@ def expand_percentiles(call: ast.Call) -> list[ast.Call]:
 
 
 def default_name(spec: Aggregate, call: ast.Call) -> str:
-    """count_, sum_X, set_X, percentile_X_95 (https://learn.microsoft.com/en-us/kusto/query/summarize-operator)."""
-    argument = inferred_name(call.args[0]) if call.args else None
-    name = f"{spec.prefix}_{argument or ''}"
+    """count_, sum_X, set_X, covariance_X_Y, percentile_X_95
+    (https://learn.microsoft.com/en-us/kusto/query/summarize-operator)."""
+    arguments = [inferred_name(a) or "" for a in call.args[: spec.values]]
+    if spec.named_after_value and arguments[0]:
+        return arguments[0]
+    name = "_".join([spec.prefix, *arguments] if arguments else [spec.prefix, ""])
     if call.name == "percentile" and isinstance(call.args[1], ast.Literal):
         name += "_" + str(call.args[1].value).replace(".", "_")
     return name
@@ -253,13 +280,16 @@ def compile_aggregate(compiler: ExprCompiler, call: ast.Call) -> tuple[Aggregate
     args = [compiler.compile(a) for a in call.args]
     predicate = None
     if spec.conditional:
-        predicate = args.pop(1)
+        predicate = args.pop(spec.values)
         if predicate.type not in (KqlType.BOOL, KqlType.DYNAMIC):
             raise KqlTypeError(
-                f"the condition of {call.name}() must be bool, not {predicate.type.value}", call.args[1].span, source
+                f"the condition of {call.name}() must be bool, not {predicate.type.value}",
+                call.args[spec.values].span,
+                source,
             )
-    if spec.arg_types and args and args[0].type not in (*spec.arg_types, KqlType.DYNAMIC):
-        raise KqlTypeError(f"{call.name}() cannot aggregate {args[0].type.value} values", call.args[0].span, source)
+    for value, node in zip(args[: spec.values], call.args, strict=False):
+        if spec.arg_types and value.type not in (*spec.arg_types, KqlType.DYNAMIC):
+            raise KqlTypeError(f"{call.name}() cannot aggregate {value.type.value} values", node.span, source)
     if spec.prefix.startswith("dcount") and len(args) == 2 and not args[1].is_constant:
         raise KqlTypeError(f"{call.name}() accuracy must be a constant", call.args[-1].span, source)
     try:
