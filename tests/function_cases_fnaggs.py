@@ -55,4 +55,49 @@ CASES: list[Case] = [
         [[None, None]],
         agg("take_anyif"),
     ),
+    # ================================================================ count_distinct, count_distinctif
+    Case(
+        "count-distinct-doc-example",
+        'datatable(State:string, EventType:string)["TEXAS", "Hail", "TEXAS", "Flood", "TEXAS", "Hail", '
+        '"KANSAS", "Hail"] | summarize UniqueEvents=count_distinct(EventType) by State | top 5 by UniqueEvents',
+        ["State", "UniqueEvents"],
+        [["TEXAS", 2], ["KANSAS", 1]],
+        agg("count_distinct"),
+        types=["string", "long"],
+        ordered=True,
+    ),
+    Case(
+        "count-distinct-groups-nulls",
+        f"{GROUPS} | summarize count_distinct(x), count_distinctif(x, x > 1) by g",
+        ["g", "count_distinct_x", "count_distinctif_x"],
+        [["a", 2, 1], ["b", 1, 1], ["c", 1, 1], ["d", 1, 0]],
+        agg("count_distinct"),
+        types=["string", "long", "long"],
+    ),
+    # "Default values of aggregations": count_distinct() over no rows is 0; count_distinctif() too, as dcountif().
+    Case(
+        "count-distinct-empty-input",
+        f"{EMPTY} | summarize count_distinct(x), count_distinctif(x, x > 1)",
+        ["count_distinct_x", "count_distinctif_x"],
+        [[0, 0]],
+        doc("summarize-operator"),
+    ),
+    Case(
+        "count-distinct-dynamic",
+        'datatable(d:dynamic)[dynamic([1, 2]), dynamic([1, 2]), dynamic({"a": 1}), dynamic(null)]'
+        " | summarize n = count_distinct(d)",
+        ["n"],
+        [[2]],
+        agg("count_distinct"),
+    ),
+    Case(
+        "count-distinctif-doc-example",
+        'datatable(State:string, EventType:string, DeathsDirect:long, DeathsIndirect:long)["TEXAS", "Flood", 1, 0, '
+        '"TEXAS", "Heat", 0, 2, "TEXAS", "Hail", 0, 0, "TEXAS", "Flood", 3, 0, "KANSAS", "Hail", 0, 0]'
+        " | summarize UniqueFatalEvents=count_distinctif(EventType, (DeathsDirect + DeathsIndirect) > 0) by State"
+        " | where UniqueFatalEvents > 0 | top 5 by UniqueFatalEvents",
+        ["State", "UniqueFatalEvents"],
+        [["TEXAS", 2]],
+        agg("count_distinctif"),
+    ),
 ]

@@ -177,6 +177,9 @@ AGGREGATES: dict[str, Aggregate] = {
     ),
     "dcount": Aggregate("dcount", _dcount, 1, 2, ZERO),
     "dcountif": Aggregate("dcountif", _dcount, 2, 3, ZERO, conditional=True),
+    # Exact, where dcount estimates: here both count exactly.
+    "count_distinct": Aggregate("count_distinct", _dcount, 1, 1, ZERO),
+    "count_distinctif": Aggregate("count_distinctif", _dcount, 2, 2, ZERO, conditional=True),
     "sum": Aggregate("sum", _sum, 1, 1, ZERO, arg_types=(*NUMBERS, KqlType.TIMESPAN)),
     "sumif": Aggregate("sumif", _sum, 2, 2, ZERO, conditional=True, arg_types=(*NUMBERS, KqlType.TIMESPAN)),
     "avg": Aggregate("avg", _real(exp.Avg), 1, 1, arg_types=NUMBERS),
