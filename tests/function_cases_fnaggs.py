@@ -100,4 +100,42 @@ CASES: list[Case] = [
         [["TEXAS", 2]],
         agg("count_distinctif"),
     ),
+    # ================================================================ make_list_with_nulls
+    Case(
+        "make-list-with-nulls-doc-example",
+        'datatable(name:string, sideCount:int)["triangle", int(null), "square", 4, "rectangle", 4, "pentagon", 5, '
+        '"hexagon", 6, "heptagon", 7, "octagon", 8, "nonagon", 9, "decagon", 10]'
+        " | summarize mylist = make_list_with_nulls(sideCount)",
+        ["mylist"],
+        [[[None, 4, 4, 5, 6, 7, 8, 9, 10]]],
+        agg("make_list_with_nulls"),
+        types=["dynamic"],
+        sort_lists=True,  # the input is not sorted: the order of the elements is undefined
+    ),
+    Case(
+        "make-list-with-nulls-groups",
+        f"{GROUPS} | summarize make_list_with_nulls(x) by g",
+        ["g", "list_x"],
+        [["a", [1, 3, None]], ["b", [None, 5]], ["c", [7]], ["d", [1]]],
+        agg("make_list_with_nulls"),
+        sort_lists=True,
+    ),
+    Case(
+        "make-list-with-nulls-dynamic-and-strings",
+        'datatable(g:long, d:dynamic, s:string)[1, dynamic({"a": [1]}), "x", 1, dynamic(null), "", '
+        '2, dynamic(null), "y"]'
+        " | summarize ds = make_list_with_nulls(d), ss = make_list_with_nulls(s) by g",
+        ["g", "ds", "ss"],
+        [[1, [{"a": [1]}, None], ["x", ""]], [2, [None], ["y"]]],
+        agg("make_list_with_nulls"),
+        sort_lists=True,
+    ),
+    # The defaults table of the summarize page does not list it; like make_list() it gives an array, [] here.
+    Case(
+        "make-list-with-nulls-empty-input",
+        f"{EMPTY} | summarize make_list_with_nulls(x)",
+        ["list_x"],
+        [[[]]],
+        agg("make_list_with_nulls"),
+    ),
 ]

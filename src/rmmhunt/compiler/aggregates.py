@@ -136,6 +136,16 @@ def _make_list(args: list[Typed], predicate: Typed | None) -> Typed:
     return Typed(_limited(collected, args), KqlType.DYNAMIC)
 
 
+def _make_list_with_nulls(args: list[Typed], predicate: Typed | None) -> Typed:
+    """Every value, nulls too. Each is boxed in a struct while collected: Spark's collect_list skips nulls."""
+    value = _collected(args[0]).sql
+    if args[0].type is KqlType.DYNAMIC:  # null in a JSON array is JSON's null
+        value = sql.coalesce(value, sql.cast(sql.s("null"), KqlType.DYNAMIC))
+    boxed = exp.ArrayAgg(this=exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier("v"), expression=value)]))
+    unboxed = sql.list_transform(_where(boxed, predicate), "_boxed", exp.column("v", table="_boxed"))
+    return Typed(_limited(unboxed, args), KqlType.DYNAMIC)
+
+
 def _make_bag(args: list[Typed], predicate: Typed | None) -> Typed:
     """The union of property bags; a key in several rows keeps one of its values, whole. The fold starts from
     the bag with no keys, so a value that is not a bag adds nothing, even in a group of one row.
@@ -203,6 +213,7 @@ AGGREGATES: dict[str, Aggregate] = {
     "make_set_if": Aggregate("set", _make_set, 2, 3, EMPTY, conditional=True, collection=True),
     "make_list": Aggregate("list", _make_list, 1, 2, EMPTY, collection=True),
     "make_list_if": Aggregate("list", _make_list, 2, 3, EMPTY, conditional=True, collection=True),
+    "make_list_with_nulls": Aggregate("list", _make_list_with_nulls, 1, 1, EMPTY, collection=True),
     "make_bag": Aggregate("bag", _make_bag, 1, 2, EMPTY_BAG, collection=True),
     "make_bag_if": Aggregate("bag", _make_bag, 2, 3, EMPTY_BAG, conditional=True, collection=True),
 }
