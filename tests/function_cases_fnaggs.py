@@ -138,4 +138,31 @@ CASES: list[Case] = [
         [[[]]],
         agg("make_list_with_nulls"),
     ),
+    # ================================================================ variancepif
+    # The page shows 850, varianceif()'s figure for the same data (its sample variance); the population variance
+    # of 2, 4, ..., 100, which the page defines variancepif() to be, is 833.
+    Case(
+        "variancepif-doc-example",
+        "range x from 1 to 100 step 1 | summarize variancepif(x, x % 2 == 0)",
+        ["variancepif_x"],
+        [[833.0]],
+        agg("variancepif"),
+        types=["real"],
+    ),
+    # c has no row that passes: null; a group of one value has no spread.
+    Case(
+        "variancepif-groups-nulls",
+        f"{GROUPS} | summarize variancepif(x, x < 6) by g",
+        ["g", "variancepif_x"],
+        [["a", 1.0], ["b", 0.0], ["c", None], ["d", 0.0]],
+        agg("variancepif"),
+    ),
+    # variancepif() is not among the aggregates the summarize page gives 0 over no rows: null.
+    Case(
+        "variancepif-empty-input",
+        f"{EMPTY} | summarize variancepif(x, x > 0)",
+        ["variancepif_x"],
+        [[None]],
+        doc("summarize-operator"),
+    ),
 ]

@@ -206,6 +206,7 @@ AGGREGATES: dict[str, Aggregate] = {
     "variance": Aggregate("variance", _real(exp.Variance), 1, 1, arg_types=NUMBERS),
     "varianceif": Aggregate("varianceif", _real(exp.Variance), 2, 2, conditional=True, arg_types=NUMBERS),
     "variancep": Aggregate("variancep", _real(exp.VariancePop), 1, 1, arg_types=NUMBERS),
+    "variancepif": Aggregate("variancepif", _real(exp.VariancePop), 2, 2, conditional=True, arg_types=NUMBERS),
     "percentile": Aggregate("percentile", _percentile, 2, 2),
     # make_set/make_list drop nulls; make_set drops duplicates
     # (https://learn.microsoft.com/en-us/kusto/query/make-set-aggregation-function).
