@@ -19,6 +19,13 @@ def agg(name: str) -> str:
 # Groups with a null value, a group of one row (c) and one whose rows never pass a predicate (d).
 GROUPS = 'datatable(g:string, x:long)["a", 1, "a", 3, "a", long(null), "b", long(null), "b", 5, "c", 7, "d", 1]'
 EMPTY = "datatable(g:string, x:long)[]"
+XY = "datatable(x:real, y:real)[1.0, 14.0, 2.0, 10.0, 3.0, 17.0, 4.0, 20.0, 5.0, 50.0]"
+# A row with a null in either value, a group of one pair (c) and one with no pair (d).
+PAIRS = (
+    'datatable(g:string, x:real, y:long)["a", 1.0, 2, "a", 2.0, 6, "a", 3.0, 4, "a", real(null), 8, "a", 4.0, '
+    'long(null), "b", 1.0, 1, "b", 3.0, 5, "c", 2.0, 3, "d", real(null), 1]'
+)
+RANGE_XY = "range x from 1 to 100 step 1 | extend y = iff(x % 2 == 0, x * 2, x * 3)"
 
 CASES: list[Case] = [
     # ================================================================ take_anyif
@@ -163,6 +170,60 @@ CASES: list[Case] = [
         f"{EMPTY} | summarize variancepif(x, x > 0)",
         ["variancepif_x"],
         [[None]],
+        doc("summarize-operator"),
+    ),
+    # ================================================================ covariance family
+    Case(
+        "covariance-doc-example",
+        f"{XY} | summarize covariance(x, y)",
+        ["covariance_x_y"],
+        [[20.5]],
+        agg("covariance"),
+        types=["real"],
+    ),
+    Case(
+        "covariancep-doc-example",
+        f"{XY} | summarize covariancep(x, y)",
+        ["covariancep_x_y"],
+        [[16.4]],
+        agg("covariancep"),
+        types=["real"],
+    ),
+    Case(
+        "covarianceif-doc-example",
+        f"{RANGE_XY} | summarize covarianceif(x, y, x % 3 == 0)",
+        ["covarianceif_x_y"],
+        [[2142.0]],
+        agg("covarianceif"),
+        types=["real"],
+    ),
+    Case(
+        "covariancepif-doc-example",
+        f"{RANGE_XY} | summarize covariancepif(x, y, x % 3 == 0)",
+        ["covariancepif_x_y"],
+        [[2077.090909090909]],
+        agg("covariancepif"),
+        types=["real"],
+    ),
+    # A row with a null in either value adds nothing; the sample covariance of one pair is null, as variance()'s.
+    Case(
+        "covariance-groups-nulls",
+        f"{PAIRS} | summarize s = covariance(x, y), p = covariancep(x, y), si = covarianceif(x, y, y > 2), "
+        "pi = covariancepif(x, y, y > 2) by g",
+        ["g", "s", "p", "si", "pi"],
+        [
+            ["a", 1.0, 0.6666666666666666, -2.0, -1.0],
+            ["b", 4.0, 2.0, None, 0.0],
+            ["c", None, 0.0, None, 0.0],
+            ["d", None, None, None, None],
+        ],
+        agg("covariance"),
+    ),
+    Case(
+        "covariance-empty-input",
+        f"{EMPTY} | summarize covariance(x, x), covariancep(x, x), covarianceif(x, x, true), covariancepif(x, x, true)",
+        ["covariance_x_x", "covariancep_x_x", "covarianceif_x_x", "covariancepif_x_x"],
+        [[None, None, None, None]],
         doc("summarize-operator"),
     ),
 ]

@@ -100,6 +100,13 @@ def _take_any(args: list[Typed], predicate: Typed | None) -> Typed:
     return Typed(chosen, value.type)
 
 
+def _covariance(node_type: type[exp.Expression]) -> Builder:
+    """Over the rows where both values are present, as SQL's covar_samp/covar_pop skip a row with a null."""
+    return lambda args, predicate: Typed(
+        _where(node_type(this=args[0].sql, expression=args[1].sql), predicate), KqlType.REAL
+    )
+
+
 def _count(args: list[Typed], predicate: Typed | None) -> Typed:
     return _long(_where(exp.Count(this=args[0].sql if args else exp.Star()), predicate))
 
@@ -207,6 +214,15 @@ AGGREGATES: dict[str, Aggregate] = {
     "varianceif": Aggregate("varianceif", _real(exp.Variance), 2, 2, conditional=True, arg_types=NUMBERS),
     "variancep": Aggregate("variancep", _real(exp.VariancePop), 1, 1, arg_types=NUMBERS),
     "variancepif": Aggregate("variancepif", _real(exp.VariancePop), 2, 2, conditional=True, arg_types=NUMBERS),
+    # A sample covariance of one row is null, as SQL's, and as variance() is here (the pages are silent).
+    "covariance": Aggregate("covariance", _covariance(exp.CovarSamp), 2, 2, arg_types=NUMBERS, values=2),
+    "covarianceif": Aggregate(
+        "covarianceif", _covariance(exp.CovarSamp), 3, 3, conditional=True, arg_types=NUMBERS, values=2
+    ),
+    "covariancep": Aggregate("covariancep", _covariance(exp.CovarPop), 2, 2, arg_types=NUMBERS, values=2),
+    "covariancepif": Aggregate(
+        "covariancepif", _covariance(exp.CovarPop), 3, 3, conditional=True, arg_types=NUMBERS, values=2
+    ),
     "percentile": Aggregate("percentile", _percentile, 2, 2),
     # make_set/make_list drop nulls; make_set drops duplicates
     # (https://learn.microsoft.com/en-us/kusto/query/make-set-aggregation-function).
