@@ -212,7 +212,7 @@ CASES: list[Case] = [
         "pi = covariancepif(x, y, y > 2) by g",
         ["g", "s", "p", "si", "pi"],
         [
-            ["a", 1.0, 0.6666666666666666, -2.0, -1.0],
+            ["a", 1.0, 0.6666666666666666, -1.0, -0.5],
             ["b", 4.0, 2.0, None, 0.0],
             ["c", None, 0.0, None, 0.0],
             ["d", None, None, None, None],
