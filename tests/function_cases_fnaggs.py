@@ -25,6 +25,12 @@ PAIRS = (
     'datatable(g:string, x:real, y:long)["a", 1.0, 2, "a", 2.0, 6, "a", 3.0, 4, "a", real(null), 8, "a", 4.0, '
     'long(null), "b", 1.0, 1, "b", 3.0, 5, "c", 2.0, 3, "d", real(null), 1]'
 )
+LATENCY = "datatable(ReqCount:long, LatencyBucket:long)[8, 10, 6, 20, 3, 30, 1, 40]"
+# Weights: null, 0 and negative ones count nothing (the page is silent); c has no weight that counts.
+WEIGHTED = (
+    'datatable(g:string, v:long, w:long)["a", 1, 1, "a", 2, 2, "a", long(null), 5, "a", 3, long(null), "a", 4, 0, '
+    '"b", 7, 3, "c", 5, -1]'
+)
 RANGE_XY = "range x from 1 to 100 step 1 | extend y = iff(x % 2 == 0, x * 2, x * 3)"
 
 CASES: list[Case] = [
@@ -225,5 +231,47 @@ CASES: list[Case] = [
         ["covariance_x_x", "covariancep_x_x", "covarianceif_x_x", "covariancepif_x_x"],
         [[None, None, None, None]],
         doc("summarize-operator"),
+    ),
+    # ================================================================ percentilew, percentilesw
+    Case(
+        "percentilesw-doc-example",
+        f"{LATENCY} | summarize percentilesw(LatencyBucket, ReqCount, 50, 75, 99.9)",
+        ["percentile_LatencyBucket_50", "percentile_LatencyBucket_75", "percentile_LatencyBucket_99_9"],
+        [[20, 20, 40]],
+        agg("percentilesw"),
+        types=["long", "long", "long"],
+    ),
+    # "Define 0-th percentiles to be the smallest member of the population"; the 100th is the largest.
+    Case(
+        "percentilew-nearest-rank-ends",
+        f"{LATENCY} | summarize p0 = percentilew(LatencyBucket, ReqCount, 0), "
+        "p100 = percentilew(LatencyBucket, ReqCount, 100), p44 = percentilew(LatencyBucket, ReqCount, 44.4), "
+        "p45 = percentilew(LatencyBucket, ReqCount, 45)",
+        ["p0", "p100", "p44", "p45"],
+        [[10, 40, 10, 20]],  # 44.4% of 18 is 7.99: the 8th value, 10; 45% is 8.1: the 9th, 20
+        doc("percentiles-aggregation-function#nearest-rank-percentile"),
+    ),
+    Case(
+        "percentilesw-groups-nulls",
+        f"{WEIGHTED} | summarize percentilesw(v, w, 0, 50, 100) by g",
+        ["g", "percentile_v_0", "percentile_v_50", "percentile_v_100"],
+        [["a", 1, 2, 2], ["b", 7, 7, 7], ["c", None, None, None]],
+        agg("percentilesw"),
+    ),
+    Case(
+        "percentilew-datetime-real-and-empty",
+        "datatable(t:datetime, r:real, w:int)[datetime(2024-01-02), 2.5, 1, datetime(2024-01-01), 0.5, 3]"
+        " | summarize t = percentilew(t, w, 50), r = percentilew(r, w, 90)",
+        ["t", "r"],
+        [["2024-01-01T00:00:00.0000000Z", 2.5]],
+        agg("percentilesw"),
+        types=["datetime", "real"],
+    ),
+    Case(
+        "percentilew-empty-input",
+        f"{EMPTY} | summarize percentilew(x, x, 50)",
+        ["percentile_x_50"],
+        [[None]],
+        agg("percentilesw"),
     ),
 ]

@@ -57,7 +57,11 @@ def _where(aggregate: exp.Expression, predicate: Typed | None) -> exp.Expression
     """`agg FILTER (WHERE predicate)` for the *if variants (sumif, dcountif, ...)."""
     if predicate is None:
         return aggregate
-    return exp.Filter(this=aggregate, expression=exp.Where(this=predicate.sql))
+    return _filtered(aggregate, predicate.sql)
+
+
+def _filtered(aggregate: exp.Expression, condition: exp.Expression) -> exp.Filter:
+    return exp.Filter(this=aggregate, expression=exp.Where(this=condition))
 
 
 def _only_when(value: Typed, predicate: Typed | None) -> exp.Expression:
@@ -94,7 +98,7 @@ def _take_any(args: list[Typed], predicate: Typed | None) -> Typed:
     if value.type is KqlType.STRING:
         present = exp.and_(present, exp.NEQ(this=value.sql.copy(), expression=exp.Literal.string("")))
     condition = present if predicate is None else exp.and_(present, predicate.sql.copy())
-    chosen = exp.Filter(this=exp.AnyValue(this=value.sql.copy()), expression=exp.Where(this=condition))
+    chosen = _filtered(exp.AnyValue(this=value.sql.copy()), condition)
     if value.type is KqlType.STRING:  # only empty strings: one of them
         chosen = exp.Coalesce(this=chosen, expressions=[_where(exp.AnyValue(this=value.sql), predicate)])
     return Typed(chosen, value.type)
@@ -172,19 +176,69 @@ def _make_bag(args: list[Typed], predicate: Typed | None) -> Typed:
     return Typed(exp.Anonymous(this="list_reduce", expressions=[bags, merge, EMPTY_BAG.copy()]), KqlType.DYNAMIC)
 
 
+def _percent(rank: Typed) -> float:
+    """The percentile asked for: a constant between 0 and 100."""
+    if not (rank.is_constant and isinstance(rank.value, int | float) and 0 <= rank.value <= 100):
+        raise ValueError("the percentile must be a constant between 0 and 100")
+    return rank.value
+
+
 def _percentile(args: list[Typed], predicate: Typed | None) -> Typed:
     """An estimate, as Kusto's is (https://learn.microsoft.com/en-us/kusto/query/percentiles-aggregation-function)."""
     value, rank = args
-    if not (rank.is_constant and isinstance(rank.value, int | float) and 0 <= rank.value <= 100):
-        raise ValueError("the percentile must be a constant between 0 and 100")
-    quantile = exp.ApproxQuantile(this=value.sql, quantile=exp.Literal.number(rank.value / 100))
+    quantile = exp.ApproxQuantile(this=value.sql, quantile=exp.Literal.number(_percent(rank) / 100))
     return Typed(_where(quantile, predicate), value.type if value.type.is_numeric else KqlType.REAL)
+
+
+def _pair(value: exp.Expression, weight: exp.Expression) -> exp.Struct:
+    return exp.Struct(
+        expressions=[
+            exp.PropertyEQ(this=exp.to_identifier("v"), expression=value),
+            exp.PropertyEQ(this=exp.to_identifier("w"), expression=weight),
+        ]
+    )
+
+
+def _weighted_percentile(args: list[Typed], predicate: Typed | None) -> Typed:
+    """The nearest-rank percentile of the values, each counted `weight` times: the smallest value whose
+    cumulative weight reaches `percent`% of the total, the smallest value for 0. Exact, where Kusto estimates.
+
+    A fold over the (value, weight) pairs in ascending order carries the last value taken and the cumulative
+    weight less the threshold, both scaled by 100 so an integer percent compares exactly; it stops taking
+    values once that reaches 0. The threshold starts the fold, so its lambda reads no aggregate.
+    Rows with a null value or a weight that is null or not positive add nothing (the page is silent).
+    https://learn.microsoft.com/en-us/kusto/query/percentilesw-aggregation-function
+    """
+    value, weight, rank = args
+    if value.type not in WEIGHTED_PERCENTILE_TYPES:
+        raise ValueError(f"cannot take percentiles of {value.type.value} values")
+    if not weight.type.is_integer:
+        raise ValueError(f"the weight must be int or long, not {weight.type.value}")
+    percent = _percent(rank)
+    counted = exp.and_(
+        exp.Not(this=exp.Is(this=value.sql.copy(), expression=exp.null())),
+        exp.GT(this=weight.sql.copy(), expression=ZERO.copy()),
+        *([predicate.sql] if predicate else []),
+    )
+    pairs = exp.ArraySort(this=_filtered(exp.ArrayAgg(this=_pair(value.sql, sql.bigint(weight.sql))), counted))
+    threshold = sql.mul(sql.n(percent), _filtered(exp.Sum(this=weight.sql.copy()), counted.copy()))
+    start = _pair(sql.cast(exp.null(), value.type), sql.double(exp.Neg(this=sql.paren(threshold))))
+    taken, pair = exp.column("v", table="_taken"), exp.column("v", table="_pair")
+    reached = exp.and_(
+        exp.Not(this=exp.Is(this=taken, expression=exp.null())),
+        exp.GTE(this=exp.column("w", table="_taken"), expression=ZERO.copy()),
+    )
+    more = sql.add(exp.column("w", table="_taken"), sql.double(sql.mul(exp.column("w", table="_pair"), sql.n(100))))
+    step = sql.case((reached, exp.column("_taken")), default=_pair(pair, more))
+    fold = sql.anon("list_reduce", pairs, sql.lambda_(["_taken", "_pair"], step), start)
+    return Typed(exp.Dot(this=fold, expression=exp.to_identifier("v")), value.type)
 
 
 Builder = Callable[[list[Typed], "Typed | None"], Typed]
 NUMBERS = (KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL)
 ZERO = exp.Literal.number(0)
 EMPTY = exp.Array(expressions=[])
+WEIGHTED_PERCENTILE_TYPES = (*NUMBERS, KqlType.DATETIME, KqlType.TIMESPAN)
 EMPTY_BAG = exp.cast(exp.Literal.string("{}"), sql_type(KqlType.DYNAMIC))
 
 AGGREGATES: dict[str, Aggregate] = {
@@ -224,6 +278,7 @@ AGGREGATES: dict[str, Aggregate] = {
         "covariancepif", _covariance(exp.CovarPop), 3, 3, conditional=True, arg_types=NUMBERS, values=2
     ),
     "percentile": Aggregate("percentile", _percentile, 2, 2),
+    "percentilew": Aggregate("percentile", _weighted_percentile, 3, 3),
     # make_set/make_list drop nulls; make_set drops duplicates
     # (https://learn.microsoft.com/en-us/kusto/query/make-set-aggregation-function).
     "make_set": Aggregate("set", _make_set, 1, 2, EMPTY, collection=True),
@@ -249,7 +304,9 @@ ARG_EXTREMES = {"arg_max": "max", "arg_min": "min"}
 # "Deprecated aliases: argmax()" (https://learn.microsoft.com/en-us/kusto/query/arg-max-aggregation-function).
 ARG_EXTREME_ALIASES = {"argmax": "arg_max", "argmin": "arg_min"}
 # Aggregates the summarize compiler expands itself, beyond the one-column ones in AGGREGATES.
-AGGREGATE_FORMS = frozenset({*ARG_EXTREMES, "percentiles"})
+# percentiles(x, 50, 95) and percentilesw(x, w, 50, 95): the single form and how many arguments precede the ranks.
+MULTI_PERCENTILES = {"percentiles": ("percentile", 1), "percentilesw": ("percentilew", 2)}
+AGGREGATE_FORMS = frozenset({*ARG_EXTREMES, *MULTI_PERCENTILES})
 
 
 def canonical_aggregate(item: ast.Assignment) -> ast.Assignment:
@@ -261,11 +318,12 @@ def canonical_aggregate(item: ast.Assignment) -> ast.Assignment:
 
 
 def expand_percentiles(call: ast.Call) -> list[ast.Call]:
-    """`percentiles(x, 50, 95)` is `percentile(x, 50), percentile(x, 95)`."""
-    if call.name != "percentiles":
+    """`percentiles(x, 50, 95)` is `percentile(x, 50), percentile(x, 95)`; percentilesw likewise."""
+    if call.name not in MULTI_PERCENTILES:
         return [call]
-    value, *ranks = call.args
-    return [ast.Call(call.span, "percentile", (value, rank), call.name_span) for rank in ranks]
+    single, fixed = MULTI_PERCENTILES[call.name]
+    leading, ranks = call.args[:fixed], call.args[fixed:]
+    return [ast.Call(call.span, single, (*leading, rank), call.name_span) for rank in ranks]
 
 
 def default_name(spec: Aggregate, call: ast.Call) -> str:
@@ -275,8 +333,8 @@ def default_name(spec: Aggregate, call: ast.Call) -> str:
     if spec.named_after_value and arguments[0]:
         return arguments[0]
     name = "_".join([spec.prefix, *arguments] if arguments else [spec.prefix, ""])
-    if call.name == "percentile" and isinstance(call.args[1], ast.Literal):
-        name += "_" + str(call.args[1].value).replace(".", "_")
+    if call.name in ("percentile", "percentilew") and isinstance(call.args[-1], ast.Literal):
+        name += "_" + str(call.args[-1].value).replace(".", "_")
     return name
 
 
@@ -285,7 +343,7 @@ def wrapped_aggregate_name(expr: ast.Expr) -> str | None:
     Kusto.Language, where tostring takes the name of its first argument (see naming.py)."""
     while isinstance(expr, ast.Call) and expr.name.lower() in NAME_PRESERVING_FUNCTIONS and expr.args:
         expr = expr.args[0]
-    if isinstance(expr, ast.Call) and expr.name in AGGREGATES and expr.name != "percentiles":
+    if isinstance(expr, ast.Call) and expr.name in AGGREGATES:
         return default_name(AGGREGATES[expr.name], expr)
     return None
 
