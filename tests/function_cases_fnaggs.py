@@ -274,4 +274,47 @@ CASES: list[Case] = [
         [[None]],
         agg("percentilesw"),
     ),
+    # ================================================================ binary_all_and, binary_all_or, binary_all_xor
+    # The pages print toupper(tohex(...)), CAFEF00D; these cases check the number itself, 0xCAFEF00D.
+    Case(
+        "binary-all-and-doc-example",
+        "datatable(num:long)[0xFFFFFFFF, 0xFFFFF00F, 0xCFFFFFFD, 0xFAFEFFFF] | summarize result = binary_all_and(num)",
+        ["result"],
+        [[0xCAFEF00D]],
+        agg("binary_all_and"),
+        types=["long"],
+    ),
+    Case(
+        "binary-all-or-doc-example",
+        "datatable(num:long)[0x88888008, 0x42000000, 0x00767000, 0x00000005] | summarize result = binary_all_or(num)",
+        ["result"],
+        [[0xCAFEF00D]],
+        agg("binary_all_or"),
+        types=["long"],
+    ),
+    Case(
+        "binary-all-xor-doc-example",
+        "datatable(num:long)[0x44404440, 0x1E1E1E1E, 0x90ABBA09, 0x000B105A] | summarize result = binary_all_xor(num)",
+        ["result"],
+        [[0xCAFEF00D]],
+        agg("binary_all_xor"),
+        types=["long"],
+    ),
+    Case(
+        "binary-all-groups-nulls",
+        f"{GROUPS} | summarize binary_all_and(x), binary_all_or(x), binary_all_xor(x) by g",
+        ["g", "binary_all_and_x", "binary_all_or_x", "binary_all_xor_x"],
+        [["a", 1, 3, 2], ["b", 5, 5, 5], ["c", 7, 7, 7], ["d", 1, 1, 1]],
+        agg("binary_all_and"),
+    ),
+    Case(
+        "binary-all-negative-int-and-empty",
+        "datatable(g:long, i:int)[1, -1, 1, 6, 2, -8, 2, 3] | summarize a = binary_all_and(i), o = binary_all_or(i), "
+        f"x = binary_all_xor(i) by g | union ({EMPTY} | summarize a = binary_all_and(x), o = binary_all_or(x), "
+        "x = binary_all_xor(x))",
+        ["g", "a", "o", "x"],
+        [[1, 6, -1, -7], [2, 0, -5, -5], [None, None, None, None]],
+        agg("binary_all_xor"),
+        types=["long", "long", "long", "long"],
+    ),
 ]

@@ -111,6 +111,10 @@ def _covariance(node_type: type[exp.Expression]) -> Builder:
     )
 
 
+def _bitwise(node_type: type[exp.Expression]) -> Builder:
+    return lambda args, predicate: _long(_where(node_type(this=args[0].sql), predicate))
+
+
 def _count(args: list[Typed], predicate: Typed | None) -> Typed:
     return _long(_where(exp.Count(this=args[0].sql if args else exp.Star()), predicate))
 
@@ -235,7 +239,8 @@ def _weighted_percentile(args: list[Typed], predicate: Typed | None) -> Typed:
 
 
 Builder = Callable[[list[Typed], "Typed | None"], Typed]
-NUMBERS = (KqlType.INT, KqlType.LONG, KqlType.REAL, KqlType.DECIMAL)
+INTEGERS = (KqlType.INT, KqlType.LONG)
+NUMBERS = (*INTEGERS, KqlType.REAL, KqlType.DECIMAL)
 ZERO = exp.Literal.number(0)
 EMPTY = exp.Array(expressions=[])
 WEIGHTED_PERCENTILE_TYPES = (*NUMBERS, KqlType.DATETIME, KqlType.TIMESPAN)
@@ -268,6 +273,9 @@ AGGREGATES: dict[str, Aggregate] = {
     "varianceif": Aggregate("varianceif", _real(exp.Variance), 2, 2, conditional=True, arg_types=NUMBERS),
     "variancep": Aggregate("variancep", _real(exp.VariancePop), 1, 1, arg_types=NUMBERS),
     "variancepif": Aggregate("variancepif", _real(exp.VariancePop), 2, 2, conditional=True, arg_types=NUMBERS),
+    "binary_all_and": Aggregate("binary_all_and", _bitwise(exp.BitwiseAndAgg), 1, 1, arg_types=INTEGERS),
+    "binary_all_or": Aggregate("binary_all_or", _bitwise(exp.BitwiseOrAgg), 1, 1, arg_types=INTEGERS),
+    "binary_all_xor": Aggregate("binary_all_xor", _bitwise(exp.BitwiseXorAgg), 1, 1, arg_types=INTEGERS),
     # A sample covariance of one row is null, as SQL's, and as variance() is here (the pages are silent).
     "covariance": Aggregate("covariance", _covariance(exp.CovarSamp), 2, 2, arg_types=NUMBERS, values=2),
     "covarianceif": Aggregate(
