@@ -11,6 +11,10 @@ from __future__ import annotations
 from .kql_cases import Case, doc
 
 
+def fn(name: str) -> str:
+    return doc(f"{name.replace('_', '-')}-function")
+
+
 def agg(name: str) -> str:
     """The page of an aggregate: `agg("take_anyif")` is .../take-anyif-aggregation-function."""
     return doc(f"{name.replace('_', '-')}-aggregation-function")
@@ -31,6 +35,22 @@ WEIGHTED = (
     'datatable(g:string, v:long, w:long)["a", 1, 1, "a", 2, 2, "a", long(null), 5, "a", 3, long(null), "a", 4, 0, '
     '"b", 7, 3, "c", 5, -1]'
 )
+SALARIES = (
+    'datatable(name:string, month:int, salary:long)["Alice", 1, 1000, "Bob", 1, 1000, "Alice", 2, 2000, '
+    '"Bob", 2, 1950, "Alice", 3, 1400, "Bob", 3, 1450]'
+)
+DEPARTURES = (
+    'datatable(Airport:string, Airline:string, Departures:long)["SEA", "LH", 3, "SEA", "LY", 100, "SEA", "UA", 3, '
+    '"SEA", "BA", 2, "SEA", "EL", 3'
+)
+SEA = DEPARTURES + "]"
+SEA_AND_AMS = DEPARTURES + ', "AMS", "EL", 1, "AMS", "BA", 1]'
+ITEMS = (
+    'datatable(Category:string, Item:string, Value:int)["A", "item1", 10, "A", "item2", 10, "A", "item3", 5, '
+    '"A", "item4", 20, "B", "item2", 5, "B", "item1", 7]'
+)
+# Terms with nulls, in k's order: the pages are silent on nulls; two nulls in a row are equal terms here.
+NULL_TERMS = "datatable(k:long, t:long)[1, long(null), 2, long(null), 3, 5, 4, 5, 5, long(null)]"
 RANGE_XY = "range x from 1 to 100 step 1 | extend y = iff(x % 2 == 0, x * 2, x * 3)"
 
 CASES: list[Case] = [
@@ -316,5 +336,137 @@ CASES: list[Case] = [
         [[1, 6, -1, -7], [2, 0, -5, -5], [None, None, None, None]],
         agg("binary_all_xor"),
         types=["long", "long", "long", "long"],
+    ),
+    # ================================================================ row_cumsum
+    Case(
+        "row-cumsum-doc-example",
+        "datatable (a:long) [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] | where a%2==0 | serialize cs=row_cumsum(a)",
+        ["a", "cs"],
+        [[2, 2], [4, 6], [6, 12], [8, 20], [10, 30]],
+        fn("row_cumsum"),
+        types=["long", "long"],
+    ),
+    Case(
+        "row-cumsum-doc-example-restart",
+        f"{SALARIES} | order by name asc, month asc | extend total=row_cumsum(salary, name != prev(name))",
+        ["name", "month", "salary", "total"],
+        [
+            ["Alice", 1, 1000, 1000],
+            ["Alice", 2, 2000, 3000],
+            ["Alice", 3, 1400, 4400],
+            ["Bob", 1, 1000, 1000],
+            ["Bob", 2, 1950, 2950],
+            ["Bob", 3, 1450, 4400],
+        ],
+        fn("row_cumsum"),
+    ),
+    # The page is silent on nulls: a null adds nothing, and the sum of no values is 0 (where a restart sets it).
+    Case(
+        "row-cumsum-nulls-real-and-later-items",
+        "datatable(k:long, x:long, r:real)[1, long(null), 0.5, 2, 5, real(null), 3, long(null), 1.0, 4, 2, 2.0]"
+        " | sort by k desc | extend c = row_cumsum(x), d = row_cumsum(r), twice = row_cumsum(x) * 2",
+        ["k", "x", "r", "c", "d", "twice"],
+        [[4, 2, 2.0, 2, 2.0, 4], [3, None, 1.0, 2, 3.0, 4], [2, 5, None, 7, 3.0, 14], [1, None, 0.5, 7, 3.5, 14]],
+        fn("row_cumsum"),
+        types=["long", "long", "real", "long", "real", "long"],
+    ),
+    # A null restart does not restart; one that holds on the first row starts where the first row starts anyway.
+    Case(
+        "row-cumsum-restart-null-and-first",
+        "datatable(k:long, x:int, b:bool)[1, 1, true, 2, 2, bool(null), 3, 3, true, 4, 4, false]"
+        " | sort by k asc | extend c = row_cumsum(x, b)",
+        ["k", "x", "b", "c"],
+        [[1, 1, True, 1], [2, 2, None, 3], [3, 3, True, 3], [4, 4, False, 7]],
+        fn("row_cumsum"),
+        types=["long", "int", "bool", "long"],
+    ),
+    Case(
+        "row-cumsum-empty-and-one-row",
+        "datatable(x:long)[] | serialize c = row_cumsum(x) | union (print x = 7 | serialize c = row_cumsum(x))",
+        ["x", "c"],
+        [[7, 7]],
+        fn("row_cumsum"),
+    ),
+    # ================================================================ row_rank_dense
+    Case(
+        "row-rank-dense-doc-example",
+        f"{SEA} | sort by Departures asc | extend Rank=row_rank_dense(Departures)",
+        ["Airport", "Airline", "Departures", "Rank"],
+        [["SEA", "BA", 2, 1], ["SEA", "LH", 3, 2], ["SEA", "UA", 3, 2], ["SEA", "EL", 3, 2], ["SEA", "LY", 100, 3]],
+        fn("row_rank_dense"),
+        types=["string", "string", "long", "long"],
+    ),
+    Case(
+        "row-rank-dense-doc-example-restart",
+        f"{SEA_AND_AMS} | sort by Airport desc, Departures asc"
+        " | extend Rank=row_rank_dense(Departures, prev(Airport) != Airport)",
+        ["Airport", "Airline", "Departures", "Rank"],
+        [
+            ["SEA", "BA", 2, 1],
+            ["SEA", "LH", 3, 2],
+            ["SEA", "UA", 3, 2],
+            ["SEA", "EL", 3, 2],
+            ["SEA", "LY", 100, 3],
+            ["AMS", "EL", 1, 1],
+            ["AMS", "BA", 1, 1],
+        ],
+        fn("row_rank_dense"),
+    ),
+    Case(
+        "row-rank-dense-nulls",
+        f"{NULL_TERMS} | sort by k asc | extend r = row_rank_dense(t)",
+        ["k", "t", "r"],
+        [[1, None, 1], [2, None, 1], [3, 5, 2], [4, 5, 2], [5, None, 3]],
+        fn("row_rank_dense"),
+    ),
+    # "incremented ... whenever the provided Term is different than the previous row's Term": a term that comes
+    # back after another starts a new rank.
+    Case(
+        "row-rank-dense-unsorted-terms-and-one-row",
+        'datatable(k:long, t:string)[1, "x", 2, "y", 3, "x"] | sort by k asc | extend r = row_rank_dense(t)'
+        ' | union (print k = 0, t = "z" | serialize r = row_rank_dense(t))',
+        ["k", "t", "r"],
+        [[1, "x", 1], [2, "y", 2], [3, "x", 3], [0, "z", 1]],
+        fn("row_rank_dense"),
+    ),
+    # ================================================================ row_rank_min
+    Case(
+        "row-rank-min-doc-example",
+        f"{SEA} | sort by Departures asc | extend Rank=row_rank_min(Departures)",
+        ["Airport", "Airline", "Departures", "Rank"],
+        [["SEA", "BA", 2, 1], ["SEA", "LH", 3, 2], ["SEA", "UA", 3, 2], ["SEA", "EL", 3, 2], ["SEA", "LY", 100, 5]],
+        fn("row_rank_min"),
+        types=["string", "string", "long", "long"],
+    ),
+    Case(
+        "row-rank-min-doc-example-restart",
+        f"{ITEMS} | sort by Category asc, Value asc | extend rank = row_rank_min(Value, Category != prev(Category))",
+        ["Category", "Item", "Value", "rank"],
+        [
+            ["A", "item3", 5, 1],
+            ["A", "item1", 10, 2],
+            ["A", "item2", 10, 2],
+            ["A", "item4", 20, 4],
+            ["B", "item2", 5, 1],
+            ["B", "item1", 7, 2],
+        ],
+        fn("row_rank_min"),
+    ),
+    Case(
+        "row-rank-min-nulls",
+        f"{NULL_TERMS} | sort by k asc | extend r = row_rank_min(t)",
+        ["k", "t", "r"],
+        [[1, None, 1], [2, None, 1], [3, 5, 3], [4, 5, 3], [5, None, 5]],
+        fn("row_rank_min"),
+    ),
+    # For sorted rows, as on the page, "the minimal row number that the current row's Term appears in" is the
+    # first row of its run of equal terms; for unsorted ones this takes the run's, as row_rank_dense counts runs.
+    Case(
+        "row-rank-min-unsorted-terms-empty",
+        'datatable(k:long, t:string)[1, "x", 2, "y", 3, "y", 4, "x"] | sort by k asc | extend r = row_rank_min(t)'
+        " | union (datatable(k:long, t:string)[] | serialize r = row_rank_min(t))",
+        ["k", "t", "r"],
+        [[1, "x", 1], [2, "y", 2], [3, "y", 2], [4, "x", 4]],
+        fn("row_rank_min"),
     ),
 ]

@@ -80,6 +80,8 @@ class ExprCompiler:
         self.columns = columns
         self.overrides = overrides if overrides is not None else {}
         self.order = order  # the input's sort order, for row_number()/prev()/next()
+        # Each row's place in the order, set by row_cumsum() and the like: see window.computed_apart.
+        self.serial_position: exp.Window | None = None
 
     def type_error(self, message: str, span: Span) -> KqlTypeError:
         return KqlTypeError(message, span, self.ctx.source)

@@ -17,6 +17,7 @@ from rmmhunt.compiler import (
     search,
     series,
     top_nested,
+    window,
 )
 from rmmhunt.compiler.aggregates import (
     AGGREGATE_FORMS,
@@ -251,11 +252,20 @@ class TabularCompiler:
     def wrap(self, relation: Relation, items: list[exp.Expression] | None = None) -> exp.Select:
         return relation.select_from(self.ctx.next_alias(), items or [exp.Star()])
 
+    def select(self, scalar: ExprCompiler, relation: Relation, items: list[exp.Expression]) -> exp.Select:
+        """SELECT items FROM relation, items `scalar` compiled: windows over windows are computed apart."""
+        if scalar.serial_position is not None:
+            return window.computed_apart(self.ctx, relation, items, scalar.serial_position)
+        return self.wrap(relation, items)
+
     def where(self, op: ast.Where, relation: Relation) -> Relation:
-        predicate = ExprCompiler(self.ctx, relation.columns).compile_bool(op.predicate)
+        scalar = ExprCompiler(self.ctx, relation.columns)
+        predicate = scalar.compile_bool(op.predicate)
         if _has_window(predicate.sql):  # `serialize | where row_number() == n`: SQL filters windows a level up
             keep = "__rmmhunt_keep"
-            numbered = Relation(self.wrap(relation, [exp.Star(), aliased(predicate.sql, keep)]), relation.columns)
+            numbered = Relation(
+                self.select(scalar, relation, [exp.Star(), aliased(predicate.sql, keep)]), relation.columns
+            )
             query = self.wrap(numbered, relation.column_items()).where(col(keep), copy=False)
             return Relation(query, relation.columns, order=relation.order)
         if relation.filterable:  # the relation is this operator's to change, as wrap() takes it
@@ -279,7 +289,7 @@ class TabularCompiler:
                 raise KqlTypeError(f"column {name!r} is projected twice", item.span, self.ctx.source)
             columns[name] = typed.type
             items.append(aliased(typed.sql, name))
-        return Relation(self.wrap(relation, items), columns)
+        return Relation(self.select(scalar, relation, items), columns)
 
     def extend(self, op: ast.Extend, relation: Relation) -> Relation:
         """Later items see earlier ones; an existing name moves to the end with its new value.
@@ -306,7 +316,7 @@ class TabularCompiler:
             if (text := self._parsed_column(expr)) in kept and relation.columns[text] is KqlType.STRING
         }
         order = relation.order if still_ordered else ()
-        return Relation(self.wrap(relation, items), columns, order=order, parsed_from=parsed_from)
+        return Relation(self.select(scalar, relation, items), columns, order=order, parsed_from=parsed_from)
 
     def _parsed_column(self, expr: ast.Expr) -> str | None:
         """C when `expr` is parse_json(C) (or an alias) of a column C."""
