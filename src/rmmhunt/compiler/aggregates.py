@@ -152,13 +152,18 @@ def _make_list(args: list[Typed], predicate: Typed | None) -> Typed:
 
 
 def _make_list_with_nulls(args: list[Typed], predicate: Typed | None) -> Typed:
-    """Every value, nulls too. Each is boxed in a struct while collected: Spark's collect_list skips nulls."""
-    value = _collected(args[0]).sql
-    if args[0].type is KqlType.DYNAMIC:  # null in a JSON array is JSON's null
-        value = sql.coalesce(value, sql.cast(sql.s("null"), KqlType.DYNAMIC))
-    boxed = exp.ArrayAgg(this=exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier("v"), expression=value)]))
+    """Every value, nulls too: a dynamic null as JSON's null; any other value boxed in a struct while collected,
+    as Spark's collect_list skips nulls."""
+    value = args[0]
+    if value.type is KqlType.DYNAMIC:
+        json_null = sql.cast(sql.s("null"), KqlType.DYNAMIC)
+        collected = exp.ArrayAgg(this=sql.coalesce(_collected(value).sql, json_null))
+        return Typed(_limited(_where(collected, predicate), args), KqlType.DYNAMIC)
+    boxed = exp.ArrayAgg(
+        this=exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.sql)])
+    )
     unboxed = sql.list_transform(_where(boxed, predicate), "_boxed", exp.column("v", table="_boxed"))
-    return Typed(_limited(unboxed, args), KqlType.DYNAMIC)
+    return Typed(unboxed, KqlType.DYNAMIC)
 
 
 def _make_bag(args: list[Typed], predicate: Typed | None) -> Typed:
