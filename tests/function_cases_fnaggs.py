@@ -469,4 +469,23 @@ CASES: list[Case] = [
         [[1, "x", 1], [2, "y", 2], [3, "y", 2], [4, "x", 4]],
         fn("row_rank_min"),
     ),
+    # ================================================================ row functions in where and project
+    Case(
+        "row-functions-in-where-and-project",
+        "range k from 1 to 5 step 1 | sort by k desc | where row_cumsum(k) > 9"
+        " | union (range k from 1 to 5 step 1 | sort by k desc | project k = k + 10, c = row_cumsum(k),"
+        " r = row_rank_dense(k / 2))",
+        ["k", "c", "r"],
+        [
+            [3, None, None],
+            [2, None, None],
+            [1, None, None],
+            [15, 5, 1],
+            [14, 9, 1],
+            [13, 12, 2],
+            [12, 14, 2],
+            [11, 15, 3],
+        ],
+        fn("row_cumsum"),
+    ),
 ]

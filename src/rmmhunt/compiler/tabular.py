@@ -259,7 +259,7 @@ class TabularCompiler:
         return self.wrap(relation, items)
 
     def where(self, op: ast.Where, relation: Relation) -> Relation:
-        scalar = ExprCompiler(self.ctx, relation.columns)
+        scalar = ExprCompiler(self.ctx, relation.columns, order=relation.order)
         predicate = scalar.compile_bool(op.predicate)
         if _has_window(predicate.sql):  # `serialize | where row_number() == n`: SQL filters windows a level up
             keep = "__rmmhunt_keep"
@@ -279,7 +279,7 @@ class TabularCompiler:
         )
 
     def project(self, op: ast.Project, relation: Relation) -> Relation:
-        scalar = ExprCompiler(self.ctx, relation.columns)
+        scalar = ExprCompiler(self.ctx, relation.columns, order=relation.order)
         columns: dict[str, KqlType] = {}
         items: list[exp.Expression] = []
         for item in op.items:
