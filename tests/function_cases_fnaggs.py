@@ -488,4 +488,22 @@ CASES: list[Case] = [
         ],
         fn("row_cumsum"),
     ),
+    # ================================================================ row_number's restart
+    Case(
+        "row-number-doc-example-restart",
+        'datatable(Airport:string, Airline:string, Departures:long)["TLV", "LH", 1, "TLV", "LY", 100, "SEA", "LH", 1, '
+        '"SEA", "BA", 2, "SEA", "LY", 0] | sort by Airport asc, Departures desc'
+        " | extend Rank=row_number(1, prev(Airport) != Airport)",
+        ["Airport", "Airline", "Departures", "Rank"],
+        [["SEA", "BA", 2, 1], ["SEA", "LH", 1, 2], ["SEA", "LY", 0, 3], ["TLV", "LY", 100, 1], ["TLV", "LH", 1, 2]],
+        fn("row_number"),
+        types=["string", "string", "long", "long"],
+    ),
+    Case(
+        "row-number-start-and-restart",
+        "range a from 1 to 5 step 1 | sort by a desc | extend rn = row_number(7), r = row_number(0, a % 2 == 0)",
+        ["a", "rn", "r"],
+        [[5, 7, 0], [4, 8, 0], [3, 9, 1], [2, 10, 0], [1, 11, 1]],
+        fn("row_number"),
+    ),
 ]

@@ -1968,6 +1968,14 @@ BAD: list[Bad] = [
         "row_rank_min() takes 1 or 2 arguments",
         fn("row_rank_min"),
     ),
+    Bad(
+        "row-number-restart-not-bool",
+        "print x = 1 | serialize r = row_number(1, x)",
+        KqlTypeError,
+        43,
+        "the restart argument of row_number() must be bool",
+        fn("row_number"),
+    ),
 ]
 
 

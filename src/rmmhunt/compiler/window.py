@@ -41,16 +41,9 @@ def _over(compiler: ExprCompiler, node: exp.Expression) -> exp.Window:
 def call_window(compiler: ExprCompiler, call: ast.Call) -> Typed:
     if call.name in ROW_FOLDS:
         return ROW_FOLDS[call.name](compiler, call)
-    args = [compiler.compile(a) for a in call.args]
     if call.name == "row_number":
-        if len(args) > 1 and args[1].type is not KqlType.BOOL:
-            raise KqlTypeError("row_number()'s restart argument is not supported here", call.span, compiler.ctx.source)
-        start = args[0] if args else literal(1, KqlType.LONG)
-        number = exp.Add(
-            this=exp.paren(exp.Sub(this=_over(compiler, exp.RowNumber()), expression=exp.Literal.number(1))),
-            expression=start.sql,
-        )
-        return Typed(number, KqlType.LONG)
+        return row_number(compiler, call)
+    args = [compiler.compile(a) for a in call.args]
     if not args or len(args) > 3:
         raise KqlTypeError(f"{call.name}() takes 1 to 3 arguments", call.span, compiler.ctx.source)
     value = args[0]
@@ -60,6 +53,26 @@ def call_window(compiler: ExprCompiler, call: ast.Call) -> Typed:
     if len(args) == 3:
         shifted.set("default", args[2].sql)
     return Typed(_over(compiler, shifted), value.type)
+
+
+def row_number(compiler: ExprCompiler, call: ast.Call) -> Typed:
+    """StartingIndex (1 unless given) for the first row and for each row where Restart holds, one more for each
+    row after it."""
+    if len(call.args) > 2:
+        raise compiler.type_error(f"row_number() takes 0 to 2 arguments, not {len(call.args)}", call.span)
+    args = [compiler.compile(a) for a in call.args]
+    start = args[0] if args else literal(1, KqlType.LONG)
+    if len(args) < 2:
+        number = _over(compiler, exp.RowNumber())
+    elif args[1].type is not KqlType.BOOL:
+        raise compiler.type_error("the restart argument of row_number() must be bool", call.args[1].span)
+    else:
+        position = _position(compiler)
+        group = _group(position, args[1])
+        number = exp.Window(
+            this=exp.RowNumber(), partition_by=[group], order=exp.Order(expressions=[exp.Ordered(this=position)])
+        )
+    return Typed(sql.add(exp.paren(exp.Sub(this=number, expression=exp.Literal.number(1))), start.sql), KqlType.LONG)
 
 
 def _position(compiler: ExprCompiler) -> exp.Window:
