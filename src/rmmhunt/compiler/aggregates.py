@@ -345,7 +345,7 @@ def default_name(spec: Aggregate, call: ast.Call) -> str:
     arguments = [inferred_name(a) or "" for a in call.args[: spec.values]]
     if spec.named_after_value and arguments[0]:
         return arguments[0]
-    name = "_".join([spec.prefix, *arguments] if arguments else [spec.prefix, ""])
+    name = "_".join([spec.prefix, *(arguments or [""])])
     if call.name in ("percentile", "percentilew") and isinstance(call.args[-1], ast.Literal):
         name += "_" + str(call.args[-1].value).replace(".", "_")
     return name
