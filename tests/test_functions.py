@@ -22,8 +22,7 @@ from rmmhunt.compiler import functions
 from rmmhunt.kql.errors import KqlError, KqlNotSupported, KqlTypeError
 from rmmhunt.output import kql_types, rows
 
-from . import function_cases_fndates
-from . import function_cases_fnaggs
+from . import function_cases_fnaggs, function_cases_fndates
 from .kql_cases import DOCS, NOW, Case, doc, normalize
 
 
@@ -1881,6 +1880,8 @@ BAD: list[Bad] = [
         40,
         "argument 2 of datetime_utc_to_local() must be string",
         fn("datetime_utc_to_local"),
+    ),
+    Bad(
         "take-anyif-condition-not-bool",
         'print x = 1 | summarize take_anyif(x, "yes")',
         KqlTypeError,
