@@ -822,9 +822,9 @@ AGGREGATE_CASES: list[Case] = [
     ),
     Case(
         "take-any",
-        f"{GROUPED} | where g == 'b' | summarize take_any(g)",
-        ["any_g"],
-        [["b"]],
+        f"{GROUPED} | where g == 'b' | summarize take_any(g), any(g)",
+        ["g", "any_g"],
+        [["b", "b"]],
         doc("take-any-aggregation-function"),
     ),
     Case(

@@ -269,7 +269,7 @@ AGGREGATES: dict[str, Aggregate] = {
     "minif": Aggregate("minif", _same_type(exp.Min), 2, 2, conditional=True),
     "max": Aggregate("max", _same_type(exp.Max), 1, 1),
     "maxif": Aggregate("maxif", _same_type(exp.Max), 2, 2, conditional=True),
-    "take_any": Aggregate("any", _take_any, 1, 1),
+    "take_any": Aggregate("any", _take_any, 1, 1, named_after_value=True),
     "take_anyif": Aggregate("any", _take_any, 2, 2, conditional=True, named_after_value=True),
     "stdev": Aggregate("stdev", _real(exp.Stddev), 1, 1, arg_types=NUMBERS),
     "stdevif": Aggregate("stdevif", _real(exp.Stddev), 2, 2, conditional=True, arg_types=NUMBERS),
@@ -307,8 +307,8 @@ AGGREGATES.update(
     {
         "makeset": AGGREGATES["make_set"],
         "makelist": AGGREGATES["make_list"],
-        "any": AGGREGATES["take_any"],
-        # the deprecated spelling names its column any_X, as any() does
+        # the deprecated spellings name their column any_X
+        "any": replace(AGGREGATES["take_any"], named_after_value=False),
         "anyif": replace(AGGREGATES["take_anyif"], named_after_value=False),
     }
 )
