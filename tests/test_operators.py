@@ -873,6 +873,33 @@ AGGREGATE_CASES: list[Case] = [
         [[0, [], 0]],
         doc("summarize-operator"),
     ),
+    # The page's example of default values (without buildschema, hll and tdigest); avg divides 0 by 0.
+    Case(
+        "empty-input-defaults-doc-example",
+        "datatable(x:long)[] | summarize any_x=take_any(x), max(x), min(x), percentile(x, 55), stdev(x),"
+        " sum(x), sumif(x, x > 0), variance(x), stdevif(x, x > 0), varianceif(x, x > 0)",
+        [
+            "any_x",
+            "max_x",
+            "min_x",
+            "percentile_x_55",
+            "stdev_x",
+            "sum_x",
+            "sumif_x",
+            "variance_x",
+            "stdevif_x",
+            "varianceif_x",
+        ],
+        [[None, None, None, None, 0.0, 0, 0, 0.0, 0.0, 0.0]],
+        doc("summarize-operator"),
+    ),
+    Case(
+        "empty-input-avg-is-nan",
+        "datatable(x:long)[] | summarize avg(x) | project avg_x = tostring(avg_x)",
+        ["avg_x"],
+        [["NaN"]],
+        doc("summarize-operator"),
+    ),
 ]
 SERIES_EVENTS = (
     'datatable(T:datetime, d:string, n:long)[datetime(2024-01-01 01:00), "a", 1, datetime(2024-01-01 03:30), "a", 2, '

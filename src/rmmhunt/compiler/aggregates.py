@@ -247,6 +247,7 @@ Builder = Callable[[list[Typed], "Typed | None"], Typed]
 INTEGERS = (KqlType.INT, KqlType.LONG)
 NUMBERS = (*INTEGERS, KqlType.REAL, KqlType.DECIMAL)
 ZERO = exp.Literal.number(0)
+NAN = literal(float("nan"), KqlType.REAL).sql  # avg() over no rows divides by 0 (the summarize page's example)
 EMPTY = exp.Array(expressions=[])
 WEIGHTED_PERCENTILE_TYPES = (*NUMBERS, KqlType.DATETIME, KqlType.TIMESPAN)
 EMPTY_BAG = exp.cast(exp.Literal.string("{}"), sql_type(KqlType.DYNAMIC))
@@ -263,7 +264,7 @@ AGGREGATES: dict[str, Aggregate] = {
     "count_distinctif": Aggregate("count_distinctif", _dcount, 2, 2, ZERO, conditional=True),
     "sum": Aggregate("sum", _sum, 1, 1, ZERO, arg_types=(*NUMBERS, KqlType.TIMESPAN)),
     "sumif": Aggregate("sumif", _sum, 2, 2, ZERO, conditional=True, arg_types=(*NUMBERS, KqlType.TIMESPAN)),
-    "avg": Aggregate("avg", _real(exp.Avg), 1, 1, arg_types=NUMBERS),
+    "avg": Aggregate("avg", _real(exp.Avg), 1, 1, NAN, arg_types=NUMBERS),
     "avgif": Aggregate("avgif", _real(exp.Avg), 2, 2, conditional=True, arg_types=NUMBERS),
     "min": Aggregate("min", _same_type(exp.Min), 1, 1),
     "minif": Aggregate("minif", _same_type(exp.Min), 2, 2, conditional=True),
@@ -271,11 +272,12 @@ AGGREGATES: dict[str, Aggregate] = {
     "maxif": Aggregate("maxif", _same_type(exp.Max), 2, 2, conditional=True),
     "take_any": Aggregate("any", _take_any, 1, 1, named_after_value=True),
     "take_anyif": Aggregate("any", _take_any, 2, 2, conditional=True, named_after_value=True),
-    "stdev": Aggregate("stdev", _real(exp.Stddev), 1, 1, arg_types=NUMBERS),
-    "stdevif": Aggregate("stdevif", _real(exp.Stddev), 2, 2, conditional=True, arg_types=NUMBERS),
+    # 0 over no rows, with count(), sum() and dcount() (the summarize page's table of default values)
+    "stdev": Aggregate("stdev", _real(exp.Stddev), 1, 1, ZERO, arg_types=NUMBERS),
+    "stdevif": Aggregate("stdevif", _real(exp.Stddev), 2, 2, ZERO, conditional=True, arg_types=NUMBERS),
     "stdevp": Aggregate("stdevp", _real(exp.StddevPop), 1, 1, arg_types=NUMBERS),
-    "variance": Aggregate("variance", _real(exp.Variance), 1, 1, arg_types=NUMBERS),
-    "varianceif": Aggregate("varianceif", _real(exp.Variance), 2, 2, conditional=True, arg_types=NUMBERS),
+    "variance": Aggregate("variance", _real(exp.Variance), 1, 1, ZERO, arg_types=NUMBERS),
+    "varianceif": Aggregate("varianceif", _real(exp.Variance), 2, 2, ZERO, conditional=True, arg_types=NUMBERS),
     "variancep": Aggregate("variancep", _real(exp.VariancePop), 1, 1, arg_types=NUMBERS),
     "variancepif": Aggregate("variancepif", _real(exp.VariancePop), 2, 2, conditional=True, arg_types=NUMBERS),
     "binary_all_and": Aggregate("binary_all_and", _bitwise(exp.BitwiseAndAgg), 1, 1, arg_types=INTEGERS),
