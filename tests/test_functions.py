@@ -22,7 +22,7 @@ from rmmhunt.compiler import functions
 from rmmhunt.kql.errors import KqlError, KqlNotSupported, KqlTypeError
 from rmmhunt.output import kql_types, rows
 
-from . import function_cases_fnaggs, function_cases_fndates
+from . import function_cases_fnaggs, function_cases_fndates, function_cases_fnmath
 from .kql_cases import DOCS, NOW, Case, doc, normalize
 
 
@@ -1631,6 +1631,7 @@ CASES: list[Case] = [
     ),
     *function_cases_fndates.CASES,
     *function_cases_fnaggs.CASES,
+    *function_cases_fnmath.CASES,
 ]
 
 # ---------------------------------------------------------------- dynamic property and index access

@@ -17,6 +17,9 @@ from rmmhunt.kql import ast
 NAME_PRESERVING_FUNCTIONS = frozenset(
     {
         *("bin", "bin_at", "floor", "startofday", "round", "ceiling", "abs", "pow", "sqrt", "exp", "log", "log10"),
+        *("log2", "exp2", "exp10", "sin", "cos", "tan", "asin", "acos", "atan", "atan2"),
+        *("binary_and", "binary_or", "binary_xor", "binary_not", "binary_shift_left", "binary_shift_right"),
+        *("bitset_count_ones",),
         *("tostring", "todatetime", "totimespan", "tolong", "toint", "toreal", "todouble", "tobool", "toboolean"),
         *("todecimal", "toguid", "tohex", "todynamic", "toobject", "parse_json", "parsejson", "parse_xml"),
         *("parse_csv", "split", "format_datetime", "format_timespan", "format_bytes"),
