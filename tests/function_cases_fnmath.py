@@ -390,6 +390,41 @@ CASES: list[Case] = [
         ],
         fn("binary_shift_right"),
     ),
+    # ================================================================ infinities and NaN
+    # What .NET's Math gives for them (the pages are silent): an infinity is its own ceiling, NaN stays NaN
+    # through ceiling, sign, asin and the logarithms; log10(+inf) is +inf, exp10(-inf) is 0.
+    Case(
+        "math-of-infinities-and-nan",
+        f"{SPECIALS} | where name != 'nan'"
+        " | project name, c = ceiling(v), cnan = isnan(ceiling(v)), s = sign(v), snan = isnan(sign(v)),"
+        " anan = isnan(asin(v)), l = log10(v), lnan = isnan(log10(v)), e = exp10(-v)",
+        ["name", "c", "cnan", "s", "snan", "anan", "l", "lnan", "e"],
+        [
+            ["pinf", INF, False, 1.0, False, False, INF, False, 0.0],
+            ["ninf", -INF, False, -1.0, False, False, None, False, INF],
+            ["one", 1.0, False, 1.0, False, False, 0.0, False, 0.1],
+            ["null", None, False, None, False, False, None, False, None],
+        ],
+        fn("ceiling"),
+    ),
+    Case(
+        "math-of-nan",
+        f"{SPECIALS} | where name == 'nan'"
+        " | project c = isnan(ceiling(v)), s = isnan(sign(v)), a = isnan(asin(v)), l = isnan(log10(v)),"
+        " t = isnan(tan(v)), d = isnan(degrees(v))",
+        ["c", "s", "a", "l", "t", "d"],
+        [[True, True, True, True, True, True]],
+        fn("isnan"),
+    ),
+    Case(
+        "ceiling-of-large-reals-and-dynamic",
+        "datatable(r:real, d:dynamic)[1e300, dynamic(2.5), -4503599627370495.5, dynamic(null)]"
+        " | extend cr = ceiling(r), cd = ceiling(d)",
+        ["r", "d", "cr", "cd"],
+        [[1e300, 2.5, 1e300, 3.0], [-4503599627370495.5, None, -4503599627370495.0, None]],
+        fn("ceiling"),
+        types=["real", "dynamic", "real", "real"],
+    ),
     # ================================================================ bitset_count_ones
     Case(
         "bitset-count-ones-doc-example",

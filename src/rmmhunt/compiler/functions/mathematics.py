@@ -97,10 +97,11 @@ def _logarithm(log: Callable[[exp.Expression], exp.Expression]) -> Callable[[Ref
 
 
 def _within_one(inner: Callable[[exp.Expression], exp.Expression]) -> Callable[[Ref], exp.Expression]:
-    """Null outside [-1, 1] (asin, acos)."""
+    """Null outside [-1, 1] (asin, acos); NaN stays NaN (SQL would count NaN above 1)."""
 
     def body(x: Ref) -> exp.Expression:
-        return case((exp.GT(this=exp.Abs(this=x()), expression=n(1)), _null_real()), default=inner(x()))
+        outside = exp.and_(exp.GT(this=exp.Abs(this=x()), expression=n(1)), sql.not_(exp.IsNan(this=x())))
+        return case((outside, _null_real()), default=inner(x()))
 
     return body
 
@@ -136,6 +137,11 @@ def _named(name: str) -> Callable[[exp.Expression], exp.Expression]:
     return lambda x: sql.anon(name, x)
 
 
+def _sign(x: Ref) -> exp.Expression:
+    """NaN stays NaN (the page is silent; DuckDB's SIGN would give 0, Spark's NaN)."""
+    return case((exp.IsNan(this=x()), x()), default=sql.double(exp.Sign(this=x())))
+
+
 # The functions of one real argument with a real result, each as its SQL over the (bound) argument.
 REAL_FUNCTIONS: dict[str, Callable[[Ref], exp.Expression]] = {
     "log": _logarithm(_node(exp.Ln)),
@@ -154,7 +160,7 @@ REAL_FUNCTIONS: dict[str, Callable[[Ref], exp.Expression]] = {
     "atan": _plain(_node(exp.Atan)),
     "degrees": _plain(_times(180 / math.pi)),  # (180 / PI) * radians, as the page writes it
     "radians": _plain(_times(math.pi / 180)),  # (PI / 180) * degrees
-    "sign": _plain(lambda x: sql.double(exp.Sign(this=x))),
+    "sign": _sign,
 }
 
 
@@ -199,9 +205,16 @@ def _ceiling(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed
     expect(compiler, node, 0, arg, *NUMBERS)
     if arg.type in INTEGERS:
         return arg
-    result_type = KqlType.REAL if arg.type is KqlType.DYNAMIC else arg.type
-    value = real_of(compiler, arg) if arg.type is KqlType.DYNAMIC else arg.sql
-    return Typed(sql.cast(exp.Ceil(this=value), result_type), result_type)
+    if arg.type is KqlType.DECIMAL:
+        return Typed(sql.cast(exp.Ceil(this=arg.sql), KqlType.DECIMAL), KqlType.DECIMAL)
+    return Typed(sql.bind(compiler, real_of(compiler, arg), _real_ceiling), KqlType.REAL)
+
+
+def _real_ceiling(x: Ref) -> exp.Expression:
+    """CEIL of a double, but a double from 2^52 up is whole already, and infinities and NaN stay as they are
+    (Spark's CEIL gives a BIGINT, which would clamp them)."""
+    fractional = exp.LT(this=exp.Abs(this=x()), expression=n(2**52))
+    return case((fractional, sql.double(exp.Ceil(this=x()))), default=x())
 
 
 @function("pi", args=0)
