@@ -132,11 +132,6 @@ def _node(node_type: type[exp.Expression]) -> Callable[[exp.Expression], exp.Exp
     return lambda x: node_type(this=x)
 
 
-def _named(name: str) -> Callable[[exp.Expression], exp.Expression]:
-    """A function DuckDB and Spark both have under this name, with no sqlglot node."""
-    return lambda x: sql.anon(name, x)
-
-
 def _sign(x: Ref) -> exp.Expression:
     """NaN stays NaN (the page is silent; DuckDB's SIGN would give 0, Spark's NaN)."""
     return case((exp.IsNan(this=x()), x()), default=sql.double(exp.Sign(this=x())))
@@ -145,8 +140,8 @@ def _sign(x: Ref) -> exp.Expression:
 # The functions of one real argument with a real result, each as its SQL over the (bound) argument.
 REAL_FUNCTIONS: dict[str, Callable[[Ref], exp.Expression]] = {
     "log": _logarithm(_node(exp.Ln)),
-    "log10": _logarithm(_named("log10")),
-    "log2": _logarithm(_named("log2")),
+    "log10": _logarithm(lambda x: sql.anon("log10", x)),  # the same in Spark (sqlglot has no node)
+    "log2": _logarithm(lambda x: sql.anon("log2", x)),
     "sqrt": _nonnegative(_node(exp.Sqrt)),
     "exp": _plain(_node(exp.Exp)),
     "exp2": _plain(_power_of(2.0)),
