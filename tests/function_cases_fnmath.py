@@ -425,6 +425,15 @@ CASES: list[Case] = [
         fn("ceiling"),
         types=["real", "dynamic", "real", "real"],
     ),
+    Case(
+        "binary-shift-constant-counts",
+        "datatable(v:long)[1, -3, long(null)] | extend a = binary_shift_left(v, 65), b = binary_shift_right(v, 64),"
+        " c = binary_shift_left(v, -1), d = binary_shift_right(v, 63), e = binary_shift_left(v, int(null))",
+        ["v", "a", "b", "c", "d", "e"],
+        [[1, 2, 1, None, 0, None], [-3, -6, -3, None, -1, None], [None, None, None, None, None, None]],
+        fn("binary_shift_left"),
+        types=["long"] * 6,
+    ),
     # ================================================================ bitset_count_ones
     Case(
         "bitset-count-ones-doc-example",

@@ -316,6 +316,11 @@ def _shift(shift: Callable[[Ref, Ref], exp.Expression]):  # type: ignore[no-unty
     def handler(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
         """value shifted by shift % 64 bits; null for a negative shift (the pages)."""
         value, count = _long(compiler, node, 0, args[0]), _long(compiler, node, 1, args[1])
+        if isinstance(args[1].value, int):  # a constant count (the usual case) is reduced here
+            if args[1].value < 0:
+                return Typed(sql.cast(exp.null(), KqlType.LONG), KqlType.LONG)
+            bits = args[1].value % 64
+            return Typed(sql.bind(compiler, value, lambda v: shift(v, lambda: n(bits))), KqlType.LONG)
 
         def by_count(c: Ref) -> exp.Expression:
             def body(v: Ref) -> exp.Expression:
