@@ -76,11 +76,7 @@ def assert_same(actual: pa.Table, expected: pa.Table) -> None:
 
 # Conformance cases where Spark does not yet give DuckDB's rows: each is a bug of the Spark dialect mapping
 # (engines/dialects.py) to fix, not an accepted difference. Strict: a fixed one fails until removed here.
-SPARK_DIFFERENCES: dict[str, str] = {
-    # The real division x / 0.0 is null on Spark (ANSI off), where Kusto and DuckDB give -inf, NaN or +inf.
-    "functions-isnan-doc-example": "real division by zero is null on Spark, NaN in Kusto",
-    "functions-isinf-doc-example": "real division by zero is null on Spark, +-infinity in Kusto",
-}
+SPARK_DIFFERENCES: dict[str, str] = {}
 
 
 def _conformance_param(table: str, case: Case) -> object:
@@ -142,6 +138,20 @@ def test_rule_pack_same_rows_as_duckdb(spark_demo: Workspace, demo_ws: Workspace
 
 # Where the dialects differ and the corpus has no case: each runs on both engines with a known answer.
 DIALECT_CASES = [
+    pytest.param(
+        # a real division by zero is +-infinity or NaN (IEEE 754) where Spark's `/` is null
+        "datatable(x:real, y:real)[1.0, 0.0, -1.0, 0.0, 0.0, 0.0, 6.0, 3.0, real(null), 0.0]"
+        " | project x, inf = isinf(x / y), nan = isnan(x / y), negative = x / y < 0,"
+        " finite = iff(isfinite(x / y), x / y, real(null))",
+        [
+            [1.0, True, False, False, None],
+            [-1.0, True, False, True, None],
+            [0.0, False, True, False, None],
+            [6.0, False, False, False, 2.0],
+            [None, False, False, None, None],
+        ],
+        id="real-division-by-zero",
+    ),
     pytest.param(
         # regexp_escape: a needle from a column, with regex characters and Java's \E quote end in it
         'datatable(s:string, n:string)["a.b c", "a.b", "axb c", "a.b", "a \\\\Ey z", "\\\\Ey", "a+b", "a+"]'

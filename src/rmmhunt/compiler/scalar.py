@@ -241,6 +241,8 @@ class ExprCompiler:
         else:
             node_type = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}[node.op]
             sql = node_type(this=a, expression=b)
+            if node.op == "/":
+                sql.meta[sql_helpers.REAL_DIVISION] = True
         return Typed(exp.paren(sql), result_type)
 
     def in_list(self, node: ast.InList) -> Typed:

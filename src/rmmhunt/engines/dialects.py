@@ -74,6 +74,7 @@ from typing import Any
 from sqlglot import exp
 
 from rmmhunt.engines.spark_sql import (
+    arithmetic,
     bags,
     casts,
     datetime_formats,
@@ -133,6 +134,7 @@ SPARK_NODES: dict[type[exp.Expression], Callable[[Any], exp.Expression]] = {
     exp.GenerateSeries: lists.generate_series_node,
     exp.ArraySize: lambda node: lists.list_length([node.this]),
     exp.Split: strings.split,
+    exp.Div: arithmetic.divide,
     exp.Try: strings.try_,
     exp.Union: queries.union,
     exp.JSONType: lambda node: json_read.json_type([node.this]),

@@ -28,6 +28,9 @@ Ref = Callable[[], exp.Expression]  # a fresh copy of a bound value, for each pl
 EPOCH_TICKS = 621_355_968_000_000_000  # ticks (100 ns) from 0001-01-01 to 1970-01-01
 MICROS_PER_DAY = 86_400_000_000
 
+# Meta mark of a KQL real division: x / 0 is +-infinity or NaN (IEEE 754), which Spark spells out.
+REAL_DIVISION = "real_division"
+
 
 def s(text: str) -> exp.Literal:
     return exp.Literal.string(text)
