@@ -531,14 +531,21 @@ def _in_zone(compiler: ExprCompiler, zone: exp.Expression, convert: Callable[[Re
     return sql.bind(compiler, zone, known)
 
 
-@function("datetime_utc_to_local", args=2)
-def _datetime_utc_to_local(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """An unknown zone gives null (the page is silent). https://learn.microsoft.com/en-us/kusto/query/datetime-utc-to-local-function"""
+def _zone_conversion(
+    compiler: ExprCompiler, node: ast.Call, args: list[Typed], convert: Callable[[exp.Expression, Ref], exp.Expression]
+) -> Typed:
+    """A datetime converted in a time zone; an unknown zone gives null (the pages are silent)."""
     value = datetime_arg(compiler, node, 0, args[0])
     zone = _zone_arg(compiler, node, args[1])
     if zone is None:
         return literal(None, KqlType.DATETIME)
-    return Typed(_in_zone(compiler, zone, lambda z: _wall_clock(value, z())), KqlType.DATETIME)
+    return Typed(_in_zone(compiler, zone, lambda z: convert(value, z)), KqlType.DATETIME)
+
+
+@function("datetime_utc_to_local", args=2)
+def _datetime_utc_to_local(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/datetime-utc-to-local-function"""
+    return _zone_conversion(compiler, node, args, lambda value, z: _wall_clock(value, z()))
 
 
 def _local_to_utc(compiler: ExprCompiler, local: Ref, zone: Ref) -> exp.Expression:
@@ -562,16 +569,12 @@ def _local_to_utc(compiler: ExprCompiler, local: Ref, zone: Ref) -> exp.Expressi
 
 @function("datetime_local_to_utc", args=2)
 def _datetime_local_to_utc(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """An unknown zone gives null (the page is silent). https://learn.microsoft.com/en-us/kusto/query/datetime-local-to-utc-function"""
-    value = datetime_arg(compiler, node, 0, args[0])
-    zone = _zone_arg(compiler, node, args[1])
-    if zone is None:
-        return literal(None, KqlType.DATETIME)
+    """https://learn.microsoft.com/en-us/kusto/query/datetime-local-to-utc-function"""
 
-    def convert(z: Ref) -> exp.Expression:
+    def convert(value: exp.Expression, z: Ref) -> exp.Expression:
         return sql.bind(compiler, value, lambda local: _local_to_utc(compiler, local, z))
 
-    return Typed(_in_zone(compiler, zone, convert), KqlType.DATETIME)
+    return _zone_conversion(compiler, node, args, convert)
 
 
 # ---------------------------------------------------------------- formatting
