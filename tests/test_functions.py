@@ -1400,6 +1400,18 @@ CASES: list[Case] = [
         fn("hash_md5"),
     ),
     Case(
+        "hash-sha1-doc-examples",
+        'print h1 = hash_sha1("World"), h2 = hash_sha1(datetime(2020-01-01))'
+        ' | union (datatable(State:string)["TEXAS", "KANSAS"] | project h1 = hash_sha1(State), h2 = State)',
+        ["h1", "h2"],
+        [
+            ["70c07ec18ef89c5309bbb0937f3a6342411e1fdd", "e903e533f4d636b4fc0dcf3cf81e7b7f330de776"],
+            ["3128d805194d4e6141766cc846778eeacb12e3ea", "TEXAS"],
+            ["ea926e17098148921e472b1a760cd5a8117e84d6", "KANSAS"],
+        ],
+        fn("hash_sha1"),
+    ),
+    Case(
         "hash-columns-doc-example",
         'datatable(State:string)["TEXAS", "KANSAS"] | extend s = hash_sha256(State), m = hash_md5(State)',
         ["State", "s", "m"],

@@ -9,6 +9,7 @@ References: https://learn.microsoft.com/en-us/kusto/query/<name>-function.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -16,7 +17,7 @@ from sqlglot import exp
 from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.functions.convert import number_of, string_arg, string_of
-from rmmhunt.compiler.functions.registry import INTEGERS, expect, function
+from rmmhunt.compiler.functions.registry import INTEGERS, Handler, expect, function
 from rmmhunt.compiler.functions.sql import Ref, case, n, s
 from rmmhunt.kql import ast
 from rmmhunt.kql.types import KqlType
@@ -27,18 +28,22 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------- hashes
 
 
-def _hash(node_type: type[exp.Expression]):  # type: ignore[no-untyped-def]
+def _hash(digest: Callable[[exp.Expression], exp.Expression]) -> Handler:
     def handler(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
         text = exp.Nullif(this=string_of(compiler, args[0]), expression=s(""))
-        digest = exp.SHA2(this=text, length=n(256)) if node_type is exp.SHA2 else exp.MD5(this=text)
-        return Typed(sql.coalesce(digest, s("")), KqlType.STRING)
+        return Typed(sql.coalesce(digest(text), s("")), KqlType.STRING)
 
     return handler
 
 
-# https://learn.microsoft.com/en-us/kusto/query/hash-sha256-function, .../hash-md5-function
-function("hash_sha256", args=1)(_hash(exp.SHA2))
-function("hash_md5", args=1)(_hash(exp.MD5))
+# https://learn.microsoft.com/en-us/kusto/query/hash-md5-function, .../hash-sha1-function, .../hash-sha256-function
+_DIGESTS: dict[str, Callable[[exp.Expression], exp.Expression]] = {
+    "hash_md5": lambda text: exp.MD5(this=text),
+    "hash_sha1": lambda text: exp.SHA(this=text),
+    "hash_sha256": lambda text: exp.SHA2(this=text, length=n(256)),
+}
+for _name, _digest in _DIGESTS.items():
+    function(_name, args=1)(_hash(_digest))
 
 
 # ---------------------------------------------------------------- IPv4
