@@ -1412,29 +1412,6 @@ CASES: list[Case] = [
         fn("hash_sha1"),
     ),
     Case(
-        "tohex-doc-example",
-        "print tohex(256) == '100', tohex(-256) == 'ffffffffffffff00', tohex(toint(-256), 8) == 'ffffff00',"
-        " tohex(256, 8) == '00000100', tohex(256, 2) == '100'",
-        ["print_0", "print_1", "print_2", "print_3", "print_4"],
-        [[True, True, True, True, True]],
-        fn("tohex"),
-    ),
-    Case(
-        "tohex-columns",
-        "datatable(x:int, y:long, w:int)[-256, -256, 4, 0, 0, 20, int(null), long(null), 2, 255, 3405705229, int(null)]"
-        " | extend a = tohex(x), b = tohex(y), c = tohex(y, w), d = tohex(x, w)",
-        ["x", "y", "w", "a", "b", "c", "d"],
-        [
-            [-256, -256, 4, "ffffff00", "ffffffffffffff00", "ffffffffffffff00", "ffffff00"],
-            # a minimum length over 16 counts as 16
-            [0, 0, 20, "0", "0", "0000000000000000", "0000000000000000"],
-            [None, None, 2, None, None, None, None],
-            # the page is silent on a null minimum length: no padding
-            [255, 3405705229, None, "ff", "cafef00d", "cafef00d", "ff"],
-        ],
-        fn("tohex"),
-    ),
-    Case(
         "hash-columns-doc-example",
         'datatable(State:string)["TEXAS", "KANSAS"] | extend s = hash_sha256(State), m = hash_md5(State)',
         ["State", "s", "m"],

@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
-from rmmhunt.compiler.functions.convert import long_of, number_of, string_arg
+from rmmhunt.compiler.functions.convert import string_arg
 from rmmhunt.compiler.functions.registry import INTEGERS, expect, function
 from rmmhunt.compiler.functions.sql import case, n, s
 from rmmhunt.kql import ast
@@ -94,23 +94,3 @@ def _make_string(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> T
         else:
             parts.append(sql.coalesce(exp.Chr(expressions=[sql.cast(arg.sql, KqlType.INT)]), s("")))
     return Typed(sql.concat(*parts), KqlType.STRING)
-
-
-@function("tohex", args=(1, 2))
-def _tohex(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """Lower-case hex of an int or long, a negative one as its two's complement (8 digits for an int, 16 for a
-    long), left-padded with zeros to `minLength` (at most 16). https://learn.microsoft.com/en-us/kusto/query/tohex-function
-    """
-    expect(compiler, node, 0, args[0], *INTEGERS)
-    as_long = long_of(compiler, args[0])
-    if args[0].type is KqlType.INT:  # both engines' hex() of an int is the long's: a negative one wraps at 32 bits
-        negative = exp.LT(this=args[0].sql.copy(), expression=n(0))
-        as_long = case((negative, sql.add(as_long.copy(), n(2**32))), default=as_long)
-    digits = exp.Lower(this=exp.Hex(this=as_long))
-    if len(args) == 1:
-        return Typed(digits, KqlType.STRING)
-    expect(compiler, node, 1, args[1], *INTEGERS)
-    wanted = exp.Least(this=sql.coalesce(number_of(compiler, args[1], KqlType.LONG), n(0)), expressions=[n(16)])
-    length = sql.cast(exp.Greatest(this=exp.Length(this=digits.copy()), expressions=[wanted]), KqlType.INT)
-    padded = sql.anon("lpad", digits, length, s("0"))
-    return Typed(padded, KqlType.STRING)
