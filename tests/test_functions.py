@@ -22,7 +22,7 @@ from rmmhunt.compiler import functions
 from rmmhunt.kql.errors import KqlError, KqlNotSupported, KqlTypeError
 from rmmhunt.output import kql_types, rows
 
-from . import function_cases_fnaggs, function_cases_fndates, function_cases_fnmath
+from . import function_cases_fnaggs, function_cases_fndates, function_cases_fnmath, function_cases_fnstrings
 from .kql_cases import DOCS, NOW, Case, doc, normalize
 
 
@@ -1644,6 +1644,7 @@ CASES: list[Case] = [
     *function_cases_fndates.CASES,
     *function_cases_fnaggs.CASES,
     *function_cases_fnmath.CASES,
+    *function_cases_fnstrings.CASES,
 ]
 
 # ---------------------------------------------------------------- dynamic property and index access
@@ -2053,6 +2054,30 @@ BAD: list[Bad] = [
         11,
         "atan2() takes 2 arguments, not 1",
         fn("atan2"),
+    ),
+    Bad(
+        "strcmp-of-number",
+        'print x = strcmp("a", 1)',
+        KqlTypeError,
+        23,
+        "argument 2 of strcmp() must be string",
+        fn("strcmp"),
+    ),
+    Bad(
+        "strrep-multiplier-of-string",
+        'print x = strrep("a", "2")',
+        KqlTypeError,
+        23,
+        "argument 2 of strrep() must be int",
+        fn("strrep"),
+    ),
+    Bad(
+        "repeat-of-dynamic",
+        "print x = repeat(dynamic([1]), 2)",
+        KqlTypeError,
+        18,
+        "repeat(): argument 1 must be a scalar",
+        fn("repeat"),
     ),
 ]
 

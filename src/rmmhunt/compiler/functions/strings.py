@@ -17,7 +17,9 @@ from rmmhunt.compiler.context import Typed
 from rmmhunt.compiler.functions import sql
 from rmmhunt.compiler.functions.convert import (
     convert,
+    json_of,
     number_of,
+    py_json,
     py_string,
     string_arg,
     string_of,
@@ -747,3 +749,154 @@ def _replace_legacy(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -
 def _extractall_legacy(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """The deprecated spelling of extract_all, same arguments."""
     return _extract_all(compiler, node, args)
+
+
+# ---------------------------------------------------------------- comparison and repetition
+
+
+@function("strcmp", args=2)
+def _strcmp(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """-1, 0 or 1 by ordinal order (the page's examples give exactly these values).
+
+    Both engines compare UTF-8 bytes, which orders as code points do.
+    https://learn.microsoft.com/en-us/kusto/query/strcmp-function
+    """
+    first = string_arg(compiler, node, 0, args[0])
+    second = string_arg(compiler, node, 1, args[1])
+    if all_constant(args):
+        a, b = (py_string(arg.value, arg.type) for arg in args)
+        return literal((a > b) - (a < b), KqlType.INT)
+    order = case(
+        (exp.LT(this=first, expression=second), n(-1)),
+        (exp.GT(this=first.copy(), expression=second.copy()), n(1)),
+        default=n(0),
+    )
+    return Typed(sql.cast(order, KqlType.INT), KqlType.INT)
+
+
+# strrep's page: a multiplier above 1024 repeats the text 1024 times.
+_MAX_REPETITIONS = 1024
+
+
+@function("strrep", args=(2, 3))
+def _strrep(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The tostring() form repeated, joined by a delimiter; "" for a multiplier below 1 or null (the page
+    requires 1 or more and is silent about the rest).
+
+    https://learn.microsoft.com/en-us/kusto/query/strrep-function
+    """
+    text = string_of(compiler, args[0])
+    times = _int_arg(compiler, node, 1, args[1])
+    delimiter = string_of(compiler, args[2]) if len(args) == 3 else s("")
+    if all_constant(args) and args[1].value is not None:
+        count = min(max(args[1].value, 0), _MAX_REPETITIONS)  # type: ignore[call-overload]
+        parts = [py_string(args[0].value, args[0].type)] * count
+        separator = py_string(args[2].value, args[2].type) if len(args) == 3 else ""
+        return literal(separator.join(parts), KqlType.STRING)
+    i = sql.fresh_name(compiler, "_i")
+    capped = exp.Least(this=times, expressions=[n(_MAX_REPETITIONS)])
+    copies = sql.list_transform(exp.GenerateSeries(start=n(1), end=capped, step=n(1)), i, text)
+    return Typed(sql.coalesce(exp.ArrayToString(this=copies, expression=delimiter), s("")), KqlType.STRING)
+
+
+@function("repeat", args=2)
+def _repeat(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """An array of `count` copies of a value; empty for 0, null for a negative (or null) count.
+
+    https://learn.microsoft.com/en-us/kusto/query/repeat-function
+    """
+    value, count = args
+    if value.type is KqlType.DYNAMIC:
+        raise fail(compiler, node, 0, "argument 1 must be a scalar, not dynamic")
+    times = _int_arg(compiler, node, 1, count)
+    if all_constant(args):
+        if count.value is None or count.value < 0:  # type: ignore[operator]
+            return literal(None, KqlType.DYNAMIC)
+        return literal([py_json(value.value, value.type)] * count.value, KqlType.DYNAMIC)  # type: ignore[operator]
+    i = sql.fresh_name(compiler, "_i")
+    copies = sql.list_transform(exp.GenerateSeries(start=n(1), end=times, step=n(1)), i, json_of(compiler, value))
+    negative = exp.LT(this=times.copy(), expression=n(0))
+    return Typed(case((negative, sql.dynamic_null()), default=sql.json_array_of(copies)), KqlType.DYNAMIC)
+
+
+@function("translate", args=3)
+def _translate(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Each character of the search list in `source` replaced by the one at its place in the replacement list.
+
+    A shorter replacement list repeats its last character (`translate("abc", "x", "abc")` is "xxx"); an empty
+    one deletes the characters. SQL's TRANSLATE deletes the unmatched ones, so the list is padded first.
+    https://learn.microsoft.com/en-us/kusto/query/translate-function
+    """
+    search = string_arg(compiler, node, 0, args[0])
+    replacement = string_arg(compiler, node, 1, args[1])
+    source = string_arg(compiler, node, 2, args[2])
+    if args[0].is_constant and args[1].is_constant:
+        wanted, given = (py_string(a.value, a.type) for a in args[:2])
+        padded: exp.Expression = s(given + given[-1:] * (len(wanted) - len(given)))
+    else:
+        missing = exp.Greatest(
+            this=sql.sub(exp.Length(this=search.copy()), exp.Length(this=replacement.copy())),
+            expressions=[n(0)],
+            ignore_nulls=False,
+        )
+        last = exp.Right(this=replacement.copy(), expression=n(1))
+        padded = sql.concat(replacement, exp.Repeat(this=last, times=missing))
+    return Typed(exp.Translate(this=source, from_=search, to=padded), KqlType.STRING)
+
+
+# RE2's QuoteMeta (Kusto's regexes are RE2): every ASCII character but a letter, digit or _ gets a backslash.
+_REGEX_META = r"([\x00-/:-@\[-^`{-\x7f])"
+
+
+@function("regex_quote", args=1)
+def _regex_quote(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The text with its regex characters escaped (https://learn.microsoft.com/en-us/kusto/query/regex-quote-function)."""
+    text = string_arg(compiler, node, 0, args[0])
+    if args[0].is_constant:
+        value = py_string(args[0].value, args[0].type)
+        return literal(re.sub(_REGEX_META, r"\\\1", value), KqlType.STRING)
+    quoted = exp.RegexpReplace(this=text, expression=s(_REGEX_META), replacement=s("\\\\\\1"), modifiers=s("g"))
+    return Typed(quoted, KqlType.STRING)
+
+
+@function("indexof_regex", args=(2, 5))
+def _indexof_regex(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Zero-based index of the first (or n-th) match of a regex, -1 when absent; matches do not overlap.
+
+    Null for a negative start, a negative occurrence or a length below -1; `length` -1 is unlimited.
+    Each match is found with the text skipped before it, `(?s:(.*?))(?:regex)`, so the n-th starts after the
+    first n-1 of these and its own skipped text. https://learn.microsoft.com/en-us/kusto/query/indexof-regex-function
+    """
+    text = string_arg(compiler, node, 0, args[0])
+    pattern = sql.concat(s("(?s:(.*?))(?:"), regex_arg(compiler, node, 1, args[1]), s(")"))
+    start = _int_arg(compiler, node, 2, args[2]) if len(args) > 2 else n(0)
+    length = _int_arg(compiler, node, 3, args[3]) if len(args) > 3 else n(-1)
+    occurrence = _int_arg(compiler, node, 4, args[4]) if len(args) > 4 else n(1)
+
+    def body(occ: Ref) -> exp.Expression:
+        whole = exp.Substring(this=text, start=sql.add(start.copy(), n(1)))
+        limited = exp.Substring(this=text.copy(), start=sql.add(start.copy(), n(1)), length=length.copy())
+        window = case((sql.eq(length.copy(), n(-1)), whole), default=limited)
+
+        def at(w: Ref) -> exp.Expression:
+            matched = exp.RegexpExtractAll(this=w(), expression=pattern.copy(), group=n(0))
+            skipped = exp.RegexpExtractAll(this=w(), expression=pattern.copy(), group=n(1))
+            before = exp.ArrayToString(
+                this=sql.anon("list_slice", matched.copy(), n(1), sql.sub(occ(), n(1))), expression=s("")
+            )
+            found = exp.GTE(this=exp.ArraySize(this=matched), expression=occ())
+            position = sql.add(exp.Length(this=before), exp.Length(this=sql.element(skipped, occ())))
+            return case((found, sql.add(start.copy(), position)), default=n(-1))
+
+        invalid = exp.or_(
+            exp.LT(this=start.copy(), expression=n(0)),
+            exp.LT(this=length.copy(), expression=n(-1)),
+            exp.LT(this=occ(), expression=n(0)),
+        )
+        return case(
+            (invalid, sql.cast(exp.null(), KqlType.LONG)),
+            (exp.LT(this=occ(), expression=n(1)), n(-1)),
+            default=sql.bind(compiler, window, at),
+        )
+
+    return Typed(sql.bigint(sql.bind(compiler, occurrence, body)), KqlType.LONG)

@@ -1,0 +1,190 @@
+"""String functions (strcmp, strrep, repeat, ...), checked against Microsoft's Kusto reference.
+
+Each function: its page's example with the documented output, then nulls, empty and invalid inputs and
+non-ASCII text, over a datatable column so the engine computes them (constants may be folded at compile
+time). Where a page is silent, a comment on the case says which behaviour it pins.
+"""
+
+from __future__ import annotations
+
+from .kql_cases import Case, doc
+
+
+def fn(name: str) -> str:
+    return doc(f"{name.replace('_', '-')}-function")
+
+
+CASES: list[Case] = [
+    # ================================================================ strcmp
+    Case(
+        "strcmp-doc-example",
+        'datatable(string1:string, string2:string)["ABC","ABC", "abc","ABC", "ABC","abc", "abcde","abc"]'
+        " | extend result = strcmp(string1, string2)",
+        ["string1", "string2", "result"],
+        [["ABC", "ABC", 0], ["abc", "ABC", 1], ["ABC", "abc", -1], ["abcde", "abc", 1]],
+        fn("strcmp"),
+        types=["string", "string", "int"],
+    ),
+    Case(
+        # ordinal order: é (U+00E9) is after z; "" is before any text
+        "strcmp-empty-and-non-ascii",
+        'datatable(a:string, b:string)["é","z", "","a", "","", "a",""] | extend r = strcmp(a, b)',
+        ["a", "b", "r"],
+        [["é", "z", 1], ["", "a", -1], ["", "", 0], ["a", "", 1]],
+        fn("strcmp"),
+    ),
+    Case(
+        "strcmp-constants",
+        'print a = strcmp("a", "b"), b = strcmp("b", "a"), c = strcmp("", "")',
+        ["a", "b", "c"],
+        [[-1, 1, 0]],
+        fn("strcmp"),
+        types=["int", "int", "int"],
+    ),
+    # ================================================================ strrep
+    Case(
+        "strrep-doc-example",
+        "print from_str = strrep('ABC', 2), from_int = strrep(123,3,'.'), from_time = strrep(3s,2,' ')",
+        ["from_str", "from_int", "from_time"],
+        [["ABCABC", "123.123.123", "00:00:03 00:00:03"]],
+        fn("strrep"),
+    ),
+    Case(
+        # the page requires a multiplier of 1 or more; below that (and null) pins "", above 1024 it caps at 1024
+        "strrep-columns",
+        'datatable(s:string, k:long)["ab", 3, "é", 2, "x", 0, "x", -2, "x", long(null), "", 4]'
+        ' | extend r = strrep(s, k, "-"), t = strrep(s, k)',
+        ["s", "k", "r", "t"],
+        [
+            ["ab", 3, "ab-ab-ab", "ababab"],
+            ["é", 2, "é-é", "éé"],
+            ["x", 0, "", ""],
+            ["x", -2, "", ""],
+            ["x", None, "", ""],
+            ["", 4, "---", ""],
+        ],
+        fn("strrep"),
+    ),
+    Case(
+        "strrep-caps-at-1024",
+        'datatable(k:long)[5000] | extend n = strlen(strrep("a", k)), c = strlen(strrep("a", 5000))',
+        ["k", "n", "c"],
+        [[5000, 1024, 1024]],
+        fn("strrep"),
+    ),
+    # ================================================================ repeat
+    Case(
+        "repeat-doc-example",
+        "print r = repeat(1, 3), e = repeat('x', 0), m = repeat(true, -1)",
+        ["r", "e", "m"],
+        [[[1, 1, 1], [], None]],
+        fn("repeat"),
+    ),
+    Case(
+        # datetimes and timespans become Kusto's strings inside a dynamic, as in pack_array; a null count pins null
+        "repeat-columns",
+        'datatable(s:string, k:int, t:timespan, d:datetime)["é", 2, 1h, datetime(2024-01-02), "", 0, 1s, datetime(null),'
+        ' "x", -1, 1s, datetime(null), "y", int(null), 1s, datetime(null)]'
+        " | extend a = repeat(s, k), b = repeat(t, k), c = repeat(d, k), e = repeat(k * 1.5, k)",
+        ["s", "k", "t", "d", "a", "b", "c", "e"],
+        [
+            [
+                "é",
+                2,
+                "01:00:00",
+                "2024-01-02T00:00:00.0000000Z",
+                ["é", "é"],
+                ["01:00:00", "01:00:00"],
+                ["2024-01-02T00:00:00.0000000Z", "2024-01-02T00:00:00.0000000Z"],
+                [3.0, 3.0],
+            ],
+            ["", 0, "00:00:01", None, [], [], [], []],
+            ["x", -1, "00:00:01", None, None, None, None, None],
+            ["y", None, "00:00:01", None, None, None, None, None],
+        ],
+        fn("repeat"),
+    ),
+    # ================================================================ translate
+    Case(
+        "translate-doc-examples",
+        'print a = translate("abc", "x", "abc"), b = translate("abc", "", "ab"), c = translate("krasp", "otsku", "spark")',
+        ["a", "b", "c"],
+        [["xxx", "", "kusto"]],
+        fn("translate"),
+    ),
+    Case(
+        "translate-columns",
+        'datatable(s:string, f:string, t:string)["abc","abc","x", "spark","krasp","otsku", "a.b","","z",'
+        ' "h\u00e9llo w\u00f6rld","\u00e9\u00f6","eo", "","a","b", "abc","ab","xyz"]'
+        ' | extend r = translate(f, t, s), c = translate("lo", "L", s)',
+        ["s", "f", "t", "r", "c"],
+        [
+            ["abc", "abc", "x", "xxx", "abc"],
+            ["spark", "krasp", "otsku", "kusto", "spark"],
+            ["a.b", "", "z", "a.b", "a.b"],
+            ["h\u00e9llo w\u00f6rld", "\u00e9\u00f6", "eo", "hello world", "h\u00e9LLL w\u00f6rLd"],
+            ["", "a", "b", "", ""],
+            ["abc", "ab", "xyz", "xyc", "abc"],
+        ],
+        fn("translate"),
+    ),
+    # ================================================================ regex_quote
+    Case(
+        "regex-quote-doc-example",
+        "print result = regex_quote('(so$me.Te^xt)')",
+        ["result"],
+        [["\\(so\\$me\\.Te\\^xt\\)"]],
+        fn("regex_quote"),
+    ),
+    Case(
+        # the page is silent on which characters: this pins RE2's QuoteMeta (every ASCII character but a letter,
+        # digit or _; other characters as they are), Kusto's regexes being RE2
+        "regex-quote-columns",
+        'datatable(s:string)["a b-c_1", "[x]{2}|y*+?", "caf\u00e9 \\\\ /#", ""]'
+        " | extend q = regex_quote(s), m = s matches regex regex_quote(s)",
+        ["s", "q", "m"],
+        [
+            ["a b-c_1", "a\\ b\\-c_1", True],
+            ["[x]{2}|y*+?", "\\[x\\]\\{2\\}\\|y\\*\\+\\?", True],
+            ["caf\u00e9 \\ /#", "caf\u00e9\\ \\\\\\ \\/\\#", True],
+            ["", "", True],
+        ],
+        fn("regex_quote"),
+    ),
+    # ================================================================ indexof_regex
+    Case(
+        "indexof-regex-doc-examples",
+        'print idx1 = indexof_regex("abcabc", @"a.c"), idx2 = indexof_regex("abcabcdefg", @"a.c", 0, 9, 2),'
+        ' idx3 = indexof_regex("abcabc", @"a.c", 1, -1, 2), idx4 = indexof_regex("ababaa", @"a.a", 0, -1, 2),'
+        ' idx5 = indexof_regex("abcabc", @"a|ab", -1)',
+        ["idx1", "idx2", "idx3", "idx4", "idx5"],
+        [[0, 3, -1, -1, None]],
+        fn("indexof_regex"),
+        types=["long", "long", "long", "long", "long"],
+    ),
+    Case(
+        # occurrence 0 pins -1 (as indexof); a start past the end pins -1
+        "indexof-regex-columns",
+        "datatable(s:string, r:string, st:long, len:long, occ:long)["
+        ' "abcabc","a.c",0,-1,1, "abcabcdefg","a.c",0,9,2, "ababaa","a.a",0,-1,2, "abcabc","a|ab",-1,-1,1,'
+        ' "h\u00e9llo w\u00f6rld","[lo]",1,-1,3, "h\u00e9llo w\u00f6rld","[lo]",1,3,1, "h\u00e9llo","\u00e9l+",0,-1,1,'
+        ' "abc","b",0,-2,1, "abc","b",0,-1,-1, "abc","b",0,-1,0, "abc","b",9,-1,1, "","x",0,-1,1]'
+        " | extend i = indexof_regex(s, r, st, len, occ), j = indexof_regex(s, r)",
+        ["s", "r", "st", "len", "occ", "i", "j"],
+        [
+            ["abcabc", "a.c", 0, -1, 1, 0, 0],
+            ["abcabcdefg", "a.c", 0, 9, 2, 3, 0],
+            ["ababaa", "a.a", 0, -1, 2, -1, 0],
+            ["abcabc", "a|ab", -1, -1, 1, None, 0],
+            ["h\u00e9llo w\u00f6rld", "[lo]", 1, -1, 3, 4, 2],
+            ["h\u00e9llo w\u00f6rld", "[lo]", 1, 3, 1, 2, 2],
+            ["h\u00e9llo", "\u00e9l+", 0, -1, 1, 1, 1],
+            ["abc", "b", 0, -2, 1, None, 1],
+            ["abc", "b", 0, -1, -1, None, 1],
+            ["abc", "b", 0, -1, 0, -1, 1],
+            ["abc", "b", 9, -1, 1, -1, 1],
+            ["", "x", 0, -1, 1, -1, -1],
+        ],
+        fn("indexof_regex"),
+    ),
+]
