@@ -83,8 +83,8 @@ CASES: list[Case] = [
     Case(
         # datetimes and timespans become Kusto's strings inside a dynamic, as in pack_array; a null count pins null
         "repeat-columns",
-        'datatable(s:string, k:int, t:timespan, d:datetime)["é", 2, 1h, datetime(2024-01-02), "", 0, 1s, datetime(null),'
-        ' "x", -1, 1s, datetime(null), "y", int(null), 1s, datetime(null)]'
+        'datatable(s:string, k:int, t:timespan, d:datetime)["é", 2, 1h, datetime(2024-01-02),'
+        ' "", 0, 1s, datetime(null), "x", -1, 1s, datetime(null), "y", int(null), 1s, datetime(null)]'
         " | extend a = repeat(s, k), b = repeat(t, k), c = repeat(d, k), e = repeat(k * 1.5, k)",
         ["s", "k", "t", "d", "a", "b", "c", "e"],
         [
@@ -107,7 +107,8 @@ CASES: list[Case] = [
     # ================================================================ translate
     Case(
         "translate-doc-examples",
-        'print a = translate("abc", "x", "abc"), b = translate("abc", "", "ab"), c = translate("krasp", "otsku", "spark")',
+        'print a = translate("abc", "x", "abc"), b = translate("abc", "", "ab"),'
+        ' c = translate("krasp", "otsku", "spark")',
         ["a", "b", "c"],
         [["xxx", "", "kusto"]],
         fn("translate"),
