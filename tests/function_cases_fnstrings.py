@@ -188,4 +188,95 @@ CASES: list[Case] = [
         ],
         fn("indexof_regex"),
     ),
+    # ================================================================ tohex
+    Case(
+        "tohex-doc-example",
+        "print tohex(256) == '100', tohex(-256) == 'ffffffffffffff00', tohex(toint(-256), 8) == 'ffffff00',"
+        " tohex(256, 8) == '00000100', tohex(256, 2) == '100'",
+        ["print_0", "print_1", "print_2", "print_3", "print_4"],
+        [[True, True, True, True, True]],
+        fn("tohex"),
+    ),
+    Case(
+        # a null value gives "" (Kusto's null string); a width above 16 is 16, a negative int keeps its 8 digits
+        "tohex-columns",
+        "datatable(i:int, l:long, w:int)[256, 256, 8, -256, -256, 2, 0, 0, 0, 255, 255, 40, int(null), long(null), 4,"
+        " 2147483647, 9223372036854775807, int(null)]"
+        " | extend a = tohex(i), b = tohex(l), c = tohex(i, w), d = tohex(l, w)",
+        ["i", "l", "w", "a", "b", "c", "d"],
+        [
+            [256, 256, 8, "100", "100", "00000100", "00000100"],
+            [-256, -256, 2, "ffffff00", "ffffffffffffff00", "ffffff00", "ffffffffffffff00"],
+            [0, 0, 0, "0", "0", "0", "0"],
+            [255, 255, 40, "ff", "ff", "00000000000000ff", "00000000000000ff"],
+            [None, None, 4, "", "", "", ""],
+            [2147483647, 9223372036854775807, None, "7fffffff", "7fffffffffffffff", "7fffffff", "7fffffffffffffff"],
+        ],
+        fn("tohex"),
+    ),
+    # ================================================================ toguid
+    Case(
+        "toguid-doc-example",
+        'datatable(str: string)["0123456789abcdef0123456789abcdef", "0123456789ab-cdef-0123-456789abcdef",'
+        ' "a string that is not a guid"] | extend guid = toguid(str)',
+        ["str", "guid"],
+        [
+            ["0123456789abcdef0123456789abcdef", "01234567-89ab-cdef-0123-456789abcdef"],
+            ["0123456789ab-cdef-0123-456789abcdef", "01234567-89ab-cdef-0123-456789abcdef"],
+            ["a string that is not a guid", None],
+        ],
+        fn("toguid"),
+        types=["string", "guid"],
+    ),
+    Case(
+        # upper-case digits read as hex (pinned: the page names 0-9 and a-f); text after the 32 digits is ignored
+        "toguid-columns",
+        'datatable(str: string)["01234567-89AB-CDEF-0123-456789ABCDEF", "0123456789abcdef0123456789abcdefXYZ",'
+        ' "0123456789abcdef0123456789abcde", "", "0123456789abcdef0123456789abcdeg",'
+        ' "é123456789abcdef0123456789abcdef"]'
+        " | extend guid = toguid(str), same = toguid(toguid(str))",
+        ["str", "guid", "same"],
+        [
+            [
+                "01234567-89AB-CDEF-0123-456789ABCDEF",
+                "01234567-89ab-cdef-0123-456789abcdef",
+                "01234567-89ab-cdef-0123-456789abcdef",
+            ],
+            [
+                "0123456789abcdef0123456789abcdefXYZ",
+                "01234567-89ab-cdef-0123-456789abcdef",
+                "01234567-89ab-cdef-0123-456789abcdef",
+            ],
+            ["0123456789abcdef0123456789abcde", None, None],
+            ["", None, None],
+            ["0123456789abcdef0123456789abcdeg", None, None],
+            ["é123456789abcdef0123456789abcdef", None, None],
+        ],
+        fn("toguid"),
+    ),
+    # ================================================================ isutf8, string_size
+    Case(
+        # both engines hold only valid UTF-8 text, so every string is
+        "isutf8-doc-example-and-columns",
+        'print result = isutf8("some string") | extend e = isutf8(""), n = isutf8("⒦⒰⒮")',
+        ["result", "e", "n"],
+        [[True, True, True]],
+        fn("isutf8"),
+    ),
+    Case(
+        "string-size-doc-examples",
+        'print a = string_size("hello"), b = string_size("⒦⒰⒮⒯⒪")',
+        ["a", "b"],
+        [[5, 15]],
+        fn("string_size"),
+        types=["long", "long"],
+    ),
+    Case(
+        "string-size-columns",
+        'datatable(s:string)["hello", "⒦⒰⒮⒯⒪", "", "C\u0327edilla", "\U0001f600"]'
+        " | extend b = string_size(s), c = strlen(s)",
+        ["s", "b", "c"],
+        [["hello", 5, 5], ["⒦⒰⒮⒯⒪", 15, 5], ["", 0, 0], ["C\u0327edilla", 9, 8], ["\U0001f600", 4, 1]],
+        fn("string_size"),
+    ),
 ]

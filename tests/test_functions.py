@@ -2078,6 +2078,13 @@ BAD: list[Bad] = [
         18,
         "repeat(): argument 1 must be a scalar",
         fn("repeat"),
+    ),    Bad(
+        "tohex-of-real",
+        "print x = tohex(1.5)",
+        KqlTypeError,
+        17,
+        "argument 1 of tohex() must be int or long, not real",
+        fn("tohex"),
     ),
 ]
 

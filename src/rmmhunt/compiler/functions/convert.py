@@ -501,15 +501,62 @@ def _new_guid(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Type
 
 
 def guid_of(compiler: ExprCompiler, arg: Typed) -> exp.Expression:
-    text = exp.Lower(this=string_of(compiler, arg))
+    """Kusto's toguid(): the first 32 hex digits with the hyphens skipped (the page's example places them
+    12-4-4-12), in either case; the rest of the text is ignored; null when they are not 32 hex digits."""
+    digits = exp.Replace(this=exp.Lower(this=string_of(compiler, arg)), expression=s("-"), replacement=s(""))
 
-    def body(t: Ref) -> exp.Expression:
-        shaped = exp.RegexpLike(
-            this=t(), expression=s(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    def body(d: Ref) -> exp.Expression:
+        def part(start: int, length: int) -> exp.Expression:
+            return exp.Substring(this=d(), start=n(start), length=n(length))
+
+        shaped = exp.RegexpLike(this=d(), expression=s("^[0-9a-f]{32}"))
+        groups = [part(1, 8), part(9, 4), part(13, 4), part(17, 4), part(21, 12)]
+        dashed = [piece for group in groups for piece in (s("-"), group)][1:]
+        return case((shaped, sql.concat(*dashed)))
+
+    return sql.bind(compiler, digits, body)
+
+
+@function("toguid", args=1)
+def _toguid(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """https://learn.microsoft.com/en-us/kusto/query/toguid-function"""
+    if args[0].type is KqlType.GUID:
+        return args[0]
+    return Typed(guid_of(compiler, args[0]), KqlType.GUID)
+
+
+@function("tohex", args=(1, 2))
+def _tohex(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Lower-case hex, a negative in two's complement of its type's width (8 digits for an int, 16 for a long),
+    left-padded with zeros to `minLength` (at most 16). A null value gives "" (Kusto's null string).
+
+    https://learn.microsoft.com/en-us/kusto/query/tohex-function
+    """
+    value = args[0]
+    if value.type not in (KqlType.INT, KqlType.LONG, KqlType.DYNAMIC):
+        raise KqlTypeError(
+            f"argument 1 of tohex() must be int or long, not {value.type.value}", node.args[0].span, compiler.ctx.source
         )
-        return case((shaped, t()))
+    number = long_of(compiler, value)
+    if value.type is KqlType.INT:
+        number = exp.BitwiseAnd(this=sql.paren(number), expression=n(0xFFFFFFFF))
+    digits = exp.Lower(this=exp.Hex(this=number))
+    if len(args) == 2:
+        if args[1].type not in (KqlType.INT, KqlType.LONG):
+            raise KqlTypeError(
+                f"argument 2 of tohex() must be int, not {args[1].type.value}", node.args[1].span, compiler.ctx.source
+            )
+        most = exp.Least(this=long_of(compiler, args[1]), expressions=[n(16)], ignore_nulls=False)
+        width = sql.cast(most, KqlType.INT)  # DuckDB's lpad takes an INTEGER width
 
-    return sql.bind(compiler, text, body)
+        def padded(h: Ref) -> exp.Expression:
+            short = exp.LT(this=exp.Length(this=h()), expression=width)
+            return case(
+                (short, exp.Pad(this=h(), expression=width.copy(), fill_pattern=s("0"), is_left=True)), default=h()
+            )
+
+        digits = sql.bind(compiler, digits, padded)
+    return Typed(sql.coalesce(digits, s("")), KqlType.STRING)
 
 
 PARSE_JSON_NAMES = ("todynamic", "parse_json", "parsejson", "toobject")

@@ -794,7 +794,7 @@ def _strrep(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
         separator = py_string(args[2].value, args[2].type) if len(args) == 3 else ""
         return literal(separator.join(parts), KqlType.STRING)
     i = sql.fresh_name(compiler, "_i")
-    capped = exp.Least(this=times, expressions=[n(_MAX_REPETITIONS)])
+    capped = exp.Least(this=times, expressions=[n(_MAX_REPETITIONS)], ignore_nulls=False)
     copies = sql.list_transform(exp.GenerateSeries(start=n(1), end=capped, step=n(1)), i, text)
     return Typed(sql.coalesce(exp.ArrayToString(this=copies, expression=delimiter), s("")), KqlType.STRING)
 
@@ -900,3 +900,23 @@ def _indexof_regex(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) ->
         )
 
     return Typed(sql.bigint(sql.bind(compiler, occurrence, body)), KqlType.LONG)
+
+
+@function("string_size", args=1)
+def _string_size(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Bytes of the text's UTF-8 (strlen counts code points) (https://learn.microsoft.com/en-us/kusto/query/string-size-function)."""
+    text = string_arg(compiler, node, 0, args[0])
+    if args[0].is_constant:
+        return literal(len(py_string(args[0].value, args[0].type).encode()), KqlType.LONG)
+    return Typed(sql.bigint(sql.anon("octet_length", exp.Encode(this=text, charset=s("utf-8")))), KqlType.LONG)
+
+
+@function("isutf8", args=1)
+def _isutf8(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Whether the text is valid UTF-8: always, here. DuckDB's text is valid UTF-8 by construction, and the
+    compiler's byte decodings give null for invalid UTF-8 on both engines.
+
+    https://learn.microsoft.com/en-us/kusto/query/isutf8-function
+    """
+    string_arg(compiler, node, 0, args[0])
+    return literal(True, KqlType.BOOL)
