@@ -279,4 +279,64 @@ CASES: list[Case] = [
         [["hello", 5, 5], ["⒦⒰⒮⒯⒪", 15, 5], ["", 0, 0], ["C\u0327edilla", 9, 8], ["\U0001f600", 4, 1]],
         fn("string_size"),
     ),
+    # ================================================================ unicode_codepoints_*
+    Case(
+        "unicode-codepoints-from-string-doc-examples",
+        'print arr = unicode_codepoints_from_string("⒦⒰⒮⒯⒪"), b = unicode_codepoints_from_string("קוסטו - Kusto"),'
+        ' str = unicode_codepoints_to_string(unicode_codepoints_from_string("Kusto"))',
+        ["arr", "b", "str"],
+        [
+            [
+                [9382, 9392, 9390, 9391, 9386],
+                [1511, 1493, 1505, 1496, 1493, 32, 45, 32, 75, 117, 115, 116, 111],
+                "Kusto",
+            ]
+        ],
+        fn("unicode_codepoints_from_string"),
+    ),
+    Case(
+        "unicode-codepoints-from-string-columns",
+        'datatable(s:string)["Kusto", "", "é😀", "a\\nb"] | extend p = unicode_codepoints_from_string(s)',
+        ["s", "p"],
+        [["Kusto", [75, 117, 115, 116, 111]], ["", []], ["é😀", [233, 128512]], ["a\nb", [97, 10, 98]]],
+        fn("unicode_codepoints_from_string"),
+    ),
+    Case(
+        "unicode-codepoints-to-string-doc-examples",
+        "print a = unicode_codepoints_to_string(75, 117, 115, 116, 111),"
+        " b = unicode_codepoints_to_string(dynamic([75, 117, 115, 116, 111])),"
+        " c = unicode_codepoints_to_string(dynamic([75, 117, 115]), 116, 111),"
+        " d = unicode_codepoints_to_string(75, 10, 117, 10, 115, 10, 116, 10, 111),"
+        " e = unicode_codepoints_to_string(range(48,57), range(65,90), range(97,122))",
+        ["a", "b", "c", "d", "e"],
+        [
+            [
+                "Kusto",
+                "Kusto",
+                "Kusto",
+                "K\nu\ns\nt\no",
+                "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+            ]
+        ],
+        fn("unicode_codepoints_to_string"),
+    ),
+    Case(
+        # a value that is not a code point (negative, past 0x10FFFF, a surrogate) makes the whole result null, which
+        # Kusto's strings show as ""; a null value adds nothing (pinned)
+        "unicode-codepoints-to-string-columns",
+        "datatable(x:long)[75, -1, 1114112, 55296, long(null), 233, 128512]"
+        " | extend s = unicode_codepoints_to_string(x), t = unicode_codepoints_to_string(dynamic([75, 117]), x),"
+        " u = unicode_codepoints_to_string(pack_array(x, 75)), m = make_string(x, 33)",
+        ["x", "s", "t", "u", "m"],
+        [
+            [75, "K", "KuK", "KK", "K!"],
+            [-1, "", "", "", ""],
+            [1114112, "", "", "", ""],
+            [55296, "", "", "", ""],
+            [None, "", "Ku", "K", "!"],
+            [233, "é", "Kué", "éK", "é!"],
+            [128512, "😀", "Ku😀", "😀K", "😀!"],
+        ],
+        fn("unicode_codepoints_to_string"),
+    ),
 ]

@@ -546,8 +546,9 @@ def _tohex(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
             raise KqlTypeError(
                 f"argument 2 of tohex() must be int, not {args[1].type.value}", node.args[1].span, compiler.ctx.source
             )
-        most = exp.Least(this=long_of(compiler, args[1]), expressions=[n(16)], ignore_nulls=False)
-        width = sql.cast(most, KqlType.INT)  # DuckDB's lpad takes an INTEGER width
+        width = sql.cast(
+            sql.at_most(long_of(compiler, args[1]), 16), KqlType.INT
+        )  # DuckDB's lpad takes an INTEGER width
 
         def padded(h: Ref) -> exp.Expression:
             short = exp.LT(this=exp.Length(this=h()), expression=width)

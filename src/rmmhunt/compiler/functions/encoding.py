@@ -1,4 +1,4 @@
-"""Text to and from bytes and code points: url_encode(_component), base64_decode_toarray, make_string.
+"""Text to and from bytes and code points: url_encode(_component), base64_decode_toarray, unicode_codepoints_*.
 
 Bytes are handled as lower-case hex text (`lower(hex(blob))`), two digits a byte, which DuckDB and
 Spark both spell the same way. References: https://learn.microsoft.com/en-us/kusto/query/<name>-function
@@ -77,20 +77,61 @@ def _base64_decode_toarray(compiler: ExprCompiler, node: ast.Call, args: list[Ty
     return Typed(sql.json_array_of(values), KqlType.DYNAMIC)
 
 
-@function("make_string", args=(1, 64))
-def _make_string(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
-    """The characters of Unicode code points: integers, or arrays of them.
+def _is_code_point(value: exp.Expression) -> exp.Expression:
+    """A Unicode scalar value: 0 to 0x10FFFF, surrogates excluded."""
+    in_range = exp.Between(this=value, low=n(0), high=n(0x10FFFF))
+    surrogate = exp.Between(this=value.copy(), low=n(0xD800), high=n(0xDFFF))
+    return exp.and_(in_range, sql.not_(surrogate))
 
-    https://learn.microsoft.com/en-us/kusto/query/make-string-function
+
+def _chars_of_list(compiler: ExprCompiler, array: exp.Expression) -> exp.Expression:
+    """The characters of an array of code points; null when one is not a code point (nulls add nothing)."""
+    x, y = sql.fresh_name(compiler, "_x"), sql.fresh_name(compiler, "_y")
+
+    def text(points: sql.Ref) -> exp.Expression:
+        chars = sql.list_transform(points(), x, exp.Chr(expressions=[sql.cast(exp.column(x), KqlType.INT)]))
+        bad = sql.list_filter(points(), y, sql.not_(_is_code_point(exp.column(y))))
+        joined = sql.coalesce(exp.ArrayToString(this=chars, expression=s("")), s(""))
+        return case((exp.GT(this=exp.ArraySize(this=bad), expression=n(0)), exp.null()), default=joined)
+
+    return sql.bind(compiler, sql.try_cast(sql.as_json(array), "BIGINT[]"), text)
+
+
+def _char_of(compiler: ExprCompiler, value: exp.Expression) -> exp.Expression:
+    """The character of one code point: "" for null, null when it is not a code point."""
+
+    def char(v: sql.Ref) -> exp.Expression:
+        return case(
+            (sql.is_null(v()), s("")),
+            (_is_code_point(v()), exp.Chr(expressions=[sql.cast(v(), KqlType.INT)])),
+        )
+
+    return sql.bind(compiler, sql.bigint(value), char)
+
+
+@function("unicode_codepoints_to_string", "make_string", args=(1, 64))
+def _unicode_codepoints_to_string(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The characters of Unicode code points: integers, or arrays of them; make_string is its former name.
+
+    A value that is not a code point makes the whole result null (Kusto's null string, ""); a null adds nothing.
+    https://learn.microsoft.com/en-us/kusto/query/unicode-codepoints-to-string-function
     """
     parts: list[exp.Expression] = []
     for position, arg in enumerate(args):
         expect(compiler, node, position, arg, *INTEGERS)
-        if arg.type is KqlType.DYNAMIC:
-            x = sql.fresh_name(compiler, "_x")
-            points = sql.try_cast(sql.as_json(arg.sql), "INTEGER[]")
-            chars = sql.list_transform(points, x, exp.Chr(expressions=[exp.column(x)]))
-            parts.append(sql.coalesce(exp.ArrayToString(this=chars, expression=s("")), s("")))
-        else:
-            parts.append(sql.coalesce(exp.Chr(expressions=[sql.cast(arg.sql, KqlType.INT)]), s("")))
-    return Typed(sql.concat(*parts), KqlType.STRING)
+        is_list = arg.type is KqlType.DYNAMIC
+        parts.append(_chars_of_list(compiler, arg.sql) if is_list else _char_of(compiler, arg.sql))
+    return Typed(sql.coalesce(sql.concat(*parts), s("")), KqlType.STRING)
+
+
+@function("unicode_codepoints_from_string", args=1)
+def _unicode_codepoints_from_string(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The code points of the text's characters, as an array of longs.
+
+    https://learn.microsoft.com/en-us/kusto/query/unicode-codepoints-from-string-function
+    """
+    text = string_arg(compiler, node, 0, args[0])
+    c = sql.fresh_name(compiler, "_c")
+    chars = exp.Split(this=text, expression=s(""))
+    points = sql.list_transform(chars, c, sql.bigint(exp.Unicode(this=exp.column(c))))
+    return Typed(sql.json_array_of(points), KqlType.DYNAMIC)

@@ -109,6 +109,11 @@ def merged_bags(*bags: exp.Expression) -> exp.Cast:
     return cast(anon("map_concat", *maps), KqlType.DYNAMIC)
 
 
+def at_most(value: exp.Expression, limit: int) -> exp.Expression:
+    """min(value, limit), null for a null value (Spark's LEAST skips nulls, and sqlglot spells it as it is)."""
+    return case((exp.GT(this=value, expression=n(limit)), n(limit)), default=value.copy())
+
+
 def concat(*parts: exp.Expression) -> exp.Expression:
     """String concatenation of parts that are never null (or whose null should propagate)."""
     if len(parts) == 1:

@@ -794,7 +794,7 @@ def _strrep(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
         separator = py_string(args[2].value, args[2].type) if len(args) == 3 else ""
         return literal(separator.join(parts), KqlType.STRING)
     i = sql.fresh_name(compiler, "_i")
-    capped = exp.Least(this=times, expressions=[n(_MAX_REPETITIONS)], ignore_nulls=False)
+    capped = sql.at_most(times, _MAX_REPETITIONS)
     copies = sql.list_transform(exp.GenerateSeries(start=n(1), end=capped, step=n(1)), i, text)
     return Typed(sql.coalesce(exp.ArrayToString(this=copies, expression=delimiter), s("")), KqlType.STRING)
 

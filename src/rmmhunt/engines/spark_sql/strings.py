@@ -1,4 +1,5 @@
-"""Text on Spark: str_split's plain separator, and the TRY() of the compiler's trees, which Spark SQL lacks."""
+"""Text on Spark: str_split's plain separator, a code point's character, and the TRY() of the compiler's trees,
+which Spark SQL lacks."""
 
 from __future__ import annotations
 
@@ -48,3 +49,10 @@ def _decode_or_null(node: exp.Decode) -> exp.Expression:
     data = _from_base64_or_null(node.this) if isinstance(node.this, exp.FromBase64) else node.this
     text = exp.cast(data, exp.DataType.build("STRING", dialect="spark"))
     return exp.If(this=anon("is_valid_utf8", text), true=text.copy(), false=exp.null())
+
+
+def chr_(node: exp.Chr) -> exp.Expression:
+    """chr(code point): Spark's chr takes the code point mod 256; Java's Character.toString(int) gives the
+    character of any code point (the compiler checks the value is one first)."""
+    (point,) = node.expressions
+    return anon("reflect", exp.Literal.string("java.lang.Character"), exp.Literal.string("toString"), point)
