@@ -339,4 +339,64 @@ CASES: list[Case] = [
         ],
         fn("unicode_codepoints_to_string"),
     ),
+    # ================================================================ parse_csv
+    Case(
+        "parse-csv-doc-examples",
+        'print result = parse_csv(\'aa,"b,b,b",cc,"Escaping quotes: ""Title""","line1\\nline2"\'),'
+        " result_multi_record = parse_csv('record1,a,b,c\\nrecord2,x,y,z')",
+        ["result", "result_multi_record"],
+        [[["aa", "b,b,b", "cc", 'Escaping quotes: "Title"', "line1\nline2"], ["record1", "a", "b", "c"]]],
+        fn("parse_csv"),
+    ),
+    Case(
+        # "" is one empty field (pinned); empty fields are kept; \r\n ends a record as \n does
+        "parse-csv-columns",
+        'datatable(s:string)["", ",a,,\u00e9,", "a,b\\r\\nc", "\\"x\\"\\"y\\",z",'
+        ' "Guy Reginiano, Guy Yehudy, Pankaj Suri"]'
+        " | extend p = parse_csv(s), n = array_length(parse_csv(s))",
+        ["s", "p", "n"],
+        [
+            ["", [""], 1],
+            [",a,,\u00e9,", ["", "a", "", "\u00e9", ""], 5],
+            ["a,b\r\nc", ["a", "b"], 2],
+            ['"x""y",z', ['x"y', "z"], 2],
+            ["Guy Reginiano, Guy Yehudy, Pankaj Suri", ["Guy Reginiano", " Guy Yehudy", " Pankaj Suri"], 3],
+        ],
+        fn("parse_csv"),
+    ),
+    # ================================================================ parse_version
+    Case(
+        "parse-version-doc-example",
+        'datatable(v: string)["0.0.0.5", "0.0.7.0", "0.0.3", "0.2", "0.1.2.0", "1.2.3.4", "1"]'
+        ' | extend parsedVersion = parse_version(v), needs_update = iff(parse_version(v) < parse_version("1.0.0.0"),'
+        ' "Yes", "No")',
+        ["v", "parsedVersion", "needs_update"],
+        [
+            ["0.0.0.5", "5", "Yes"],
+            ["0.0.7.0", "700000000", "Yes"],
+            ["0.0.3", "300000000", "Yes"],
+            ["0.2", "20000000000000000", "Yes"],
+            ["0.1.2.0", "10000000200000000", "Yes"],
+            ["1.2.3.4", "1000000020000000300000004", "No"],
+            ["1", "1000000000000000000000000", "No"],
+        ],
+        fn("parse_version"),
+        types=["string", "decimal", "string"],
+    ),
+    Case(
+        "parse-version-invalid",
+        'datatable(v: string)["", "1.2.3.4.5", "123456789", "1.a", " 1", "1.", "99999999.99999999.99999999.99999999"]'
+        " | extend p = parse_version(v)",
+        ["v", "p"],
+        [
+            ["", None],
+            ["1.2.3.4.5", None],
+            ["123456789", None],
+            ["1.a", None],
+            [" 1", None],
+            ["1.", None],
+            ["99999999.99999999.99999999.99999999", "99999999999999999999999999999999"],
+        ],
+        fn("parse_version"),
+    ),
 ]

@@ -45,7 +45,7 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | generate_series (exp.GenerateSeries) | sequence(...), or an empty array when step leads away            |
 | array_length(list) (exp.ArraySize)   | array_size(list): size() would give -1 for null                  |
 | str_split(s, sep) (exp.Split)        | split(s, Java-quoted sep); an empty sep splits characters        |
-| chr(code point) (exp.Chr)            | reflect('java.lang.Character', 'toString', n): Spark's chr is mod 256 |
+| chr(code point) (exp.Chr)            | its UTF-8 bytes, computed, as text: Spark's chr is mod 256        |
 | TRY(decode(bytes))                   | the bytes as text when valid UTF-8, else null                    |
 | row_number() OVER (no order)         | ... OVER (ORDER BY monotonically_increasing_id()): rows as they come |
 | lag(v, CAST(n AS BIGINT)) OVER ...   | lag(v, CAST(n AS INT)): Spark takes an INT offset only           |

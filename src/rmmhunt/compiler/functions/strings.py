@@ -920,3 +920,48 @@ def _isutf8(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """
     string_arg(compiler, node, 0, args[0])
     return literal(True, KqlType.BOOL)
+
+
+# The first CSV record: quoted fields may hold commas, line breaks and doubled quotes; a line break ends it.
+_CSV_RECORD = r'^(?:"(?:[^"]|"")*"|[^"\r\n])*'
+# Each field after a comma (the record is read with a comma put first): quoted, or up to the next comma.
+_CSV_FIELD = r',("(?:[^"]|"")*"|[^,]*)'
+
+
+@function("parse_csv", args=1)
+def _parse_csv(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The fields of the text's first CSV record, as a string array; a quoted field loses its quotes and
+    `""` in it is `"`. https://learn.microsoft.com/en-us/kusto/query/parse-csv-function
+    """
+    text = string_arg(compiler, node, 0, args[0])
+    record = exp.RegexpExtract(this=text, expression=s(_CSV_RECORD), group=n(0))
+    fields = exp.RegexpExtractAll(this=sql.concat(s(","), record), expression=s(_CSV_FIELD), group=n(1))
+    f = sql.fresh_name(compiler, "_f")
+    field = exp.column(f)
+    quoted = exp.RegexpLike(this=field, expression=s(r'^"(?:[^"]|"")*"$'))
+    inner = exp.Substring(this=field.copy(), start=n(2), length=sql.sub(exp.Length(this=field.copy()), n(2)))
+    unquoted = exp.Replace(this=inner, expression=s('""'), replacement=s('"'))
+    values = sql.list_transform(fields, f, case((quoted, unquoted), default=field.copy()))
+    return Typed(sql.json_array_of(values), KqlType.DYNAMIC)
+
+
+# One to four parts of 1 to 8 digits, separated by dots.
+_VERSION = r"^([0-9]{1,8})(?:\.([0-9]{1,8}))?(?:\.([0-9]{1,8}))?(?:\.([0-9]{1,8}))?$"
+
+
+@function("parse_version", args=1)
+def _parse_version(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """A version as a decimal with 8 digits a part (`1.2` is 1 00000002 00000000 00000000); missing parts are
+    trailing zeros; null when the text is not such a version.
+
+    https://learn.microsoft.com/en-us/kusto/query/parse-version-function
+    """
+    text = string_arg(compiler, node, 0, args[0])
+
+    def body(t: Ref) -> exp.Expression:
+        parts = [exp.RegexpExtract(this=t(), expression=s(_VERSION), group=n(i)) for i in range(1, 5)]
+        digits = sql.concat(*[sql.lpad(part, 8) for part in parts])
+        valid = exp.RegexpLike(this=t(), expression=s(_VERSION))
+        return case((valid, sql.cast(digits, "DECIMAL(38, 0)")))
+
+    return Typed(sql.bind(compiler, text, body), KqlType.DECIMAL)

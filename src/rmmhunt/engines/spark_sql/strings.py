@@ -51,8 +51,47 @@ def _decode_or_null(node: exp.Decode) -> exp.Expression:
     return exp.If(this=anon("is_valid_utf8", text), true=text.copy(), false=exp.null())
 
 
+def _utf8_bytes(point: exp.Expression, count: int) -> exp.Expression:
+    """A code point's UTF-8 encoding in `count` (2 to 4) bytes, as one integer (the lead byte's marker bits, then
+    6 bits a continuation byte, each 128 + its bits)."""
+
+    def bits(shift: int) -> exp.Expression:
+        return exp.IntDiv(this=exp.paren(point.copy()), expression=exp.Literal.number(64**shift))
+
+    lead = {2: 0xC0, 3: 0xE0, 4: 0xF0}[count]
+    value: exp.Expression = exp.Add(this=exp.Literal.number(lead), expression=bits(count - 1))
+    for shift in range(count - 2, -1, -1):
+        continuation = exp.Add(
+            this=exp.Literal.number(128), expression=exp.Mod(this=bits(shift), expression=exp.Literal.number(64))
+        )
+        value = exp.Add(
+            this=exp.Mul(this=exp.paren(value), expression=exp.Literal.number(256)), expression=continuation
+        )
+    return value
+
+
 def chr_(node: exp.Chr) -> exp.Expression:
-    """chr(code point): Spark's chr takes the code point mod 256; Java's Character.toString(int) gives the
-    character of any code point (the compiler checks the value is one first)."""
-    (point,) = node.expressions
-    return anon("reflect", exp.Literal.string("java.lang.Character"), exp.Literal.string("toString"), point)
+    """chr(code point): Spark's chr takes the code point mod 256, so the character is the code point's UTF-8
+    bytes, computed, read as text."""
+    point = exp.cast(node.expressions[0], exp.DataType.build("BIGINT"))  # four bytes overflow an INT
+    one_byte = exp.Pad(
+        this=exp.Hex(this=point.copy()),
+        expression=exp.Literal.number(2),
+        fill_pattern=exp.Literal.string("0"),
+        is_left=True,
+    )
+    ifs = [exp.If(this=exp.LT(this=point.copy(), expression=exp.Literal.number(0x80)), true=one_byte)]
+    for limit, count in ((0x800, 2), (0x10000, 3)):
+        fits = exp.LT(this=point.copy(), expression=exp.Literal.number(limit))
+        ifs.append(exp.If(this=fits, true=exp.Hex(this=_utf8_bytes(point, count))))
+    hexes = exp.Case(ifs=ifs, default=exp.Hex(this=_utf8_bytes(point, 4)))  # a lead byte of 2+ bytes is >= 0xC0
+    text = exp.cast(exp.Unhex(this=hexes), exp.DataType.build("STRING", dialect="spark"))
+    return exp.If(this=_is_code_point(point), true=text, false=exp.null())
+
+
+def _is_code_point(point: exp.Expression) -> exp.Expression:
+    """Only a code point has UTF-8 bytes: anything else gives null rather than arbitrary bytes."""
+    number = exp.Literal.number
+    in_range = exp.Between(this=point.copy(), low=number(0), high=number(0x10FFFF))
+    surrogate = exp.Between(this=point.copy(), low=number(0xD800), high=number(0xDFFF))
+    return exp.and_(in_range, exp.Not(this=exp.paren(surrogate)))
