@@ -399,4 +399,38 @@ CASES: list[Case] = [
         ],
         fn("parse_version"),
     ),
+    # ================================================================ parse_urlquery
+    Case(
+        # the page's `.[param]` written `[param]`, the same access in the spelling rmmhunt's parser reads
+        "parse-urlquery-doc-examples",
+        "let getQueryParamValue = (querystring: string, param: string) {"
+        ' let params = parse_urlquery(querystring); tostring(params["Query Parameters"][param]) };'
+        " print UrlQuery = 'view=vs-2019&preserve-view=true'"
+        " | extend view = getQueryParamValue(UrlQuery, 'view'),"
+        " preserve = getQueryParamValue(UrlQuery, 'preserve-view'),"
+        ' Result = parse_urlquery("k1=v1&k2=v2&k3=v3")',
+        ["UrlQuery", "view", "preserve", "Result"],
+        [
+            [
+                "view=vs-2019&preserve-view=true",
+                "vs-2019",
+                "true",
+                {"Query Parameters": {"k1": "v1", "k2": "v2", "k3": "v3"}},
+            ]
+        ],
+        fn("parse_url_query"),
+    ),
+    Case(
+        # read as parse_url reads a query (pinned): values undecoded, a repeated key an array, pairs without a key
+        # or a value left out
+        "parse-urlquery-columns",
+        'datatable(q:string)["", "a=1&a=2&b=&=c&d=%20\u00e9", "x"] | extend p = parse_urlquery(q)',
+        ["q", "p"],
+        [
+            ["", {"Query Parameters": {}}],
+            ["a=1&a=2&b=&=c&d=%20\u00e9", {"Query Parameters": {"a": ["1", "2"], "d": "%20\u00e9"}}],
+            ["x", {"Query Parameters": {}}],
+        ],
+        fn("parse_url_query"),
+    ),
 ]

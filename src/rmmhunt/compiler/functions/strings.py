@@ -595,6 +595,51 @@ _URL = (
 _URL_GROUPS = {"Scheme": 1, "Username": 2, "Password": 3, "Host": 4, "Port": 5, "Path": 6, "Query": 7, "Fragment": 8}
 
 
+def _query_bag(compiler: ExprCompiler, query: exp.Expression) -> exp.Expression:
+    """A URL query's `key=value` pairs as a bag of their (undecoded) values; a repeated key holds an array.
+
+    A pair with no key or no value is left out.
+    """
+
+    def with_pairs(pairs: Ref) -> exp.Expression:
+        p, k, q = sql.fresh_name(compiler, "_p"), sql.fresh_name(compiler, "_k"), sql.fresh_name(compiler, "_q")
+
+        def key(name: str) -> exp.Expression:
+            eq_at = exp.StrPosition(this=exp.column(name), substr=s("="))
+            return exp.Substring(this=exp.column(name), start=n(1), length=sql.sub(eq_at, n(1)))
+
+        def value(name: str) -> exp.Expression:
+            eq_at = exp.StrPosition(this=exp.column(name), substr=s("="))
+            return exp.Substring(this=exp.column(name), start=sql.add(eq_at, n(1)))
+
+        keys = exp.ArraySort(this=exp.ArrayDistinct(this=sql.list_transform(pairs(), p, key(p))))
+        values = sql.list_transform(sql.list_filter(pairs(), q, sql.eq(key(q), exp.column(k))), q, value(q))
+        one = sql.eq(exp.ArraySize(this=values), n(1))
+        entry_value = case((one, sql.to_json(sql.element(values.copy(), n(1)))), default=sql.to_json(values.copy()))
+        entry = exp.Struct(
+            expressions=[
+                exp.PropertyEQ(this=exp.to_identifier("k"), expression=exp.column(k)),
+                exp.PropertyEQ(this=exp.to_identifier("v"), expression=entry_value),
+            ]
+        )
+        return sql.cast(exp.MapFromEntries(this=sql.list_transform(keys, k, entry)), KqlType.DYNAMIC)
+
+    pair = sql.fresh_name(compiler, "_p")
+    eq_at = exp.StrPosition(this=exp.column(pair), substr=s("="))
+    useful = exp.and_(
+        exp.GT(this=eq_at, expression=n(1)), exp.GT(this=exp.Length(this=exp.column(pair)), expression=eq_at.copy())
+    )
+    pairs = sql.list_filter(exp.Split(this=query, expression=s("&")), pair, useful)
+    return sql.bind(compiler, pairs, with_pairs)
+
+
+def _bag(fields: dict[str, exp.Expression]) -> exp.Expression:
+    struct = exp.Struct(
+        expressions=[exp.PropertyEQ(this=exp.to_identifier(k, quoted=True), expression=v) for k, v in fields.items()]
+    )
+    return sql.cast(struct, KqlType.DYNAMIC)
+
+
 @function("parse_url", args=1)
 def _parse_url(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """An absolute URL's parts as a bag; every part "" when the text is not such a URL.
@@ -608,53 +653,28 @@ def _parse_url(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typ
         def group(name: str) -> exp.Expression:
             return exp.RegexpExtract(this=u(), expression=s(_URL), group=n(_URL_GROUPS[name]))
 
-        def with_pairs(pairs: Ref) -> exp.Expression:
-            p, k, q = sql.fresh_name(compiler, "_p"), sql.fresh_name(compiler, "_k"), sql.fresh_name(compiler, "_q")
-
-            def key(name: str) -> exp.Expression:
-                eq_at = exp.StrPosition(this=exp.column(name), substr=s("="))
-                return exp.Substring(this=exp.column(name), start=n(1), length=sql.sub(eq_at, n(1)))
-
-            def value(name: str) -> exp.Expression:
-                eq_at = exp.StrPosition(this=exp.column(name), substr=s("="))
-                return exp.Substring(this=exp.column(name), start=sql.add(eq_at, n(1)))
-
-            keys = exp.ArraySort(this=exp.ArrayDistinct(this=sql.list_transform(pairs(), p, key(p))))
-            values = sql.list_transform(sql.list_filter(pairs(), q, sql.eq(key(q), exp.column(k))), q, value(q))
-            one = sql.eq(exp.ArraySize(this=values), n(1))
-            entry_value = case((one, sql.to_json(sql.element(values.copy(), n(1)))), default=sql.to_json(values.copy()))
-            entry = exp.Struct(
-                expressions=[
-                    exp.PropertyEQ(this=exp.to_identifier("k"), expression=exp.column(k)),
-                    exp.PropertyEQ(this=exp.to_identifier("v"), expression=entry_value),
-                ]
-            )
-            query = sql.cast(exp.MapFromEntries(this=sql.list_transform(keys, k, entry)), KqlType.DYNAMIC)
-            fields: dict[str, exp.Expression] = {}
-            for name in ("Scheme", "Host", "Port", "Path", "Username", "Password"):
-                fields[name] = group(name)
-            lone_slash = exp.and_(
-                sql.eq(fields["Path"].copy(), s("/")), exp.Not(this=exp.RegexpLike(this=u(), expression=s("[?#]")))
-            )
-            fields["Path"] = case((lone_slash, s("")), default=fields["Path"])
-            fields["Query Parameters"] = query
-            fields["Fragment"] = group("Fragment")
-            struct = exp.Struct(
-                expressions=[
-                    exp.PropertyEQ(this=exp.to_identifier(k2, quoted=True), expression=v) for k2, v in fields.items()
-                ]
-            )
-            return sql.cast(struct, KqlType.DYNAMIC)
-
-        pair = sql.fresh_name(compiler, "_p")
-        eq_at = exp.StrPosition(this=exp.column(pair), substr=s("="))
-        useful = exp.and_(
-            exp.GT(this=eq_at, expression=n(1)), exp.GT(this=exp.Length(this=exp.column(pair)), expression=eq_at.copy())
+        fields: dict[str, exp.Expression] = {}
+        for name in ("Scheme", "Host", "Port", "Path", "Username", "Password"):
+            fields[name] = group(name)
+        lone_slash = exp.and_(
+            sql.eq(fields["Path"].copy(), s("/")), exp.Not(this=exp.RegexpLike(this=u(), expression=s("[?#]")))
         )
-        pairs = sql.list_filter(exp.Split(this=group("Query"), expression=s("&")), pair, useful)
-        return sql.bind(compiler, pairs, with_pairs)
+        fields["Path"] = case((lone_slash, s("")), default=fields["Path"])
+        fields["Query Parameters"] = _query_bag(compiler, group("Query"))
+        fields["Fragment"] = group("Fragment")
+        return _bag(fields)
 
     return Typed(sql.bind(compiler, text, body), KqlType.DYNAMIC)
+
+
+@function("parse_urlquery", args=1)
+def _parse_urlquery(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """A URL query's parameters as {"Query Parameters": {...}}, read as parse_url reads a URL's query.
+
+    https://learn.microsoft.com/en-us/kusto/query/parse-url-query-function
+    """
+    text = string_arg(compiler, node, 0, args[0])
+    return Typed(_bag({"Query Parameters": _query_bag(compiler, text)}), KqlType.DYNAMIC)
 
 
 @function("parse_command_line", args=2)
