@@ -433,4 +433,30 @@ CASES: list[Case] = [
         ],
         fn("parse_url_query"),
     ),
+    # ================================================================ format_bytes
+    Case(
+        "format-bytes-doc-example",
+        "print v1 = format_bytes(564), v2 = format_bytes(10332, 1), v3 = format_bytes(20010332),"
+        ' v4 = format_bytes(20010332, 2), v5 = format_bytes(20010332, 0, "KB")',
+        ["v1", "v2", "v3", "v4", "v5"],
+        [["564 Bytes", "10.1 KB", "19 MB", "19.08 MB", "19541 KB"]],
+        fn("format_bytes"),
+    ),
+    Case(
+        # the unit is read case-insensitively and the decimals always written (both pinned); null gives ""
+        "format-bytes-columns",
+        "datatable(x:real)[0.0, 1023.0, 1024.0, -2048.0, real(null), 1.5e18, 1572864.0]"
+        ' | extend a = format_bytes(x), b = format_bytes(x, 1, "mb"), c = format_bytes(tolong(x), 1)',
+        ["x", "a", "b", "c"],
+        [
+            [0.0, "0 Bytes", "0.0 MB", "0.0 Bytes"],
+            [1023.0, "1023 Bytes", "0.0 MB", "1023.0 Bytes"],
+            [1024.0, "1 KB", "0.0 MB", "1.0 KB"],
+            [-2048.0, "-2 KB", "-0.0 MB", "-2.0 KB"],
+            [None, "", "", ""],
+            [1.5e18, "1 EB", "1430511474609.4 MB", "1.3 EB"],
+            [1572864.0, "2 MB", "1.5 MB", "1.5 MB"],
+        ],
+        fn("format_bytes"),
+    ),
 ]

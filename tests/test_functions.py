@@ -2085,6 +2085,13 @@ BAD: list[Bad] = [
         17,
         "argument 1 of tohex() must be int or long, not real",
         fn("tohex"),
+    ),    Bad(
+        "format-bytes-unknown-unit",
+        'print x = format_bytes(1, 0, "KiB")',
+        KqlTypeError,
+        30,
+        "format_bytes(): units must be one of Bytes, KB",
+        fn("format_bytes"),
     ),
 ]
 

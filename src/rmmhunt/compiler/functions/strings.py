@@ -21,12 +21,14 @@ from rmmhunt.compiler.functions.convert import (
     number_of,
     py_json,
     py_string,
+    real_of,
     string_arg,
     string_of,
     type_literal,
 )
 from rmmhunt.compiler.functions.registry import (
     INTEGERS,
+    NUMBERS,
     all_constant,
     constant,
     constant_int,
@@ -985,3 +987,41 @@ def _parse_version(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) ->
         return case((valid, sql.cast(digits, "DECIMAL(38, 0)")))
 
     return Typed(sql.bind(compiler, text, body), KqlType.DECIMAL)
+
+
+# format_bytes's units, each 1024 times the one before.
+_BYTE_UNITS = ("Bytes", "KB", "MB", "GB", "TB", "PB", "EB")
+
+
+@function("format_bytes", args=(1, 3))
+def _format_bytes(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """A size in bytes as text in the given unit, or in the largest unit it reaches when none (or "") is given,
+    rounded to `precision` decimals (0 by default). Both must be constants here.
+
+    The decimals are always written (pinned: "%.{precision}f"; the page's examples have no trailing zero to
+    tell); null gives "". https://learn.microsoft.com/en-us/kusto/query/format-bytes-function
+    """
+    expect(compiler, node, 0, args[0], *NUMBERS)
+    precision = constant_int(compiler, node, 1, args[1], "precision") if len(args) > 1 else 0
+    unit = constant_string(compiler, node, 2, args[2], "units") if len(args) > 2 else ""
+    units = {name.lower(): power for power, name in enumerate(_BYTE_UNITS)}
+    if unit and unit.lower() not in units:
+        raise fail(compiler, node, 2, f"units must be one of {', '.join(_BYTE_UNITS)}, not {unit!r}")
+    if not 0 <= precision <= 15:
+        raise fail(compiler, node, 1, f"precision must be from 0 to 15, not {precision}")
+    size = real_of(compiler, args[0])
+
+    def formatted(x: Ref, power: int) -> exp.Expression:
+        scaled = exp.Div(this=x(), expression=sql.double(n(1024**power)))
+        return sql.concat(sql.anon("printf", s(f"%.{precision}f"), scaled), s(" " + _BYTE_UNITS[power]))
+
+    def body(x: Ref) -> exp.Expression:
+        if unit:
+            return formatted(x, units[unit.lower()])
+        reaches = [
+            (exp.GTE(this=exp.Abs(this=x()), expression=sql.double(n(1024**power))), formatted(x, power))
+            for power in range(len(_BYTE_UNITS) - 1, 0, -1)
+        ]
+        return case(*reaches, default=formatted(x, 0))
+
+    return Typed(sql.coalesce(sql.bind(compiler, size, body), s("")), KqlType.STRING)
