@@ -2078,14 +2078,16 @@ BAD: list[Bad] = [
         18,
         "repeat(): argument 1 must be a scalar",
         fn("repeat"),
-    ),    Bad(
+    ),
+    Bad(
         "tohex-of-real",
         "print x = tohex(1.5)",
         KqlTypeError,
         17,
         "argument 1 of tohex() must be int or long, not real",
         fn("tohex"),
-    ),    Bad(
+    ),
+    Bad(
         "format-bytes-unknown-unit",
         'print x = format_bytes(1, 0, "KiB")',
         KqlTypeError,

@@ -1016,12 +1016,13 @@ def _format_bytes(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> 
         return sql.concat(sql.anon("printf", s(f"%.{precision}f"), scaled), s(" " + _BYTE_UNITS[power]))
 
     def body(x: Ref) -> exp.Expression:
+        absent = (sql.is_null(x()), s(""))  # Spark's printf writes a null as "null"
         if unit:
-            return formatted(x, units[unit.lower()])
+            return case(absent, default=formatted(x, units[unit.lower()]))
         reaches = [
             (exp.GTE(this=exp.Abs(this=x()), expression=sql.double(n(1024**power))), formatted(x, power))
             for power in range(len(_BYTE_UNITS) - 1, 0, -1)
         ]
-        return case(*reaches, default=formatted(x, 0))
+        return case(absent, *reaches, default=formatted(x, 0))
 
-    return Typed(sql.coalesce(sql.bind(compiler, size, body), s("")), KqlType.STRING)
+    return Typed(sql.bind(compiler, size, body), KqlType.STRING)
