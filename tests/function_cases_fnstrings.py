@@ -459,4 +459,38 @@ CASES: list[Case] = [
         ],
         fn("format_bytes"),
     ),
+    # ================================================================ replace_strings
+    Case(
+        "replace-strings-doc-examples",
+        'print Message = "This is an example of using replace_strings()"'
+        " | extend Outcome1 = replace_strings(Message, dynamic(['This', 'is']), dynamic(['This', 'was'])),"
+        " Outcome2 = replace_strings(Message, dynamic(['is', 'This']), dynamic(['was', 'This'])),"
+        " Outcome3 = replace_strings(Message, dynamic(['This', 'is']), dynamic([12345, 'was'])),"
+        " Outcome4 = replace_strings('A magic trick can turn a cat into a dog', dynamic(['cat', 'dog']),"
+        " dynamic(['dog', 'pigeon'])),"
+        " Outcome5 = replace_strings('A magic trick can turn a cat into a dog', dynamic(['turn', ' into a dog']),"
+        " dynamic(['disappear', '']))",
+        ["Message", "Outcome1", "Outcome2", "Outcome3", "Outcome4", "Outcome5"],
+        [
+            [
+                "This is an example of using replace_strings()",
+                "This was an example of using replace_strings()",
+                "Thwas was an example of using replace_strings()",
+                "This was an example of using replace_strings()",
+                "A magic trick can turn a dog into a pigeon",
+                "A magic trick can disappear a cat",
+            ]
+        ],
+        fn("replace_strings"),
+    ),
+    Case(
+        # a lookup that is not a string, or "", is ignored; a lookup with no rewrite keeps its matches (pinned)
+        "replace-strings-columns",
+        "datatable(s:string)['', 'aaa', '\u00e9.\u00e9', 'x', 'a.b|c']"
+        " | extend r = replace_strings(s, dynamic(['aa', 'a', '.', 5, '', 'x', '|']),"
+        " dynamic(['b', 'c', '-', 'z', 'q']))",
+        ["s", "r"],
+        [["", ""], ["aaa", "bc"], ["\u00e9.\u00e9", "\u00e9-\u00e9"], ["x", "x"], ["a.b|c", "c-b|c"]],
+        fn("replace_strings"),
+    ),
 ]

@@ -2095,6 +2095,14 @@ BAD: list[Bad] = [
         "format_bytes(): units must be one of Bytes, KB",
         fn("format_bytes"),
     ),
+    Bad(
+        "replace-strings-lookups-not-constant",
+        "datatable(s:string, d:dynamic)[] | extend r = replace_strings(s, d, dynamic(['x']))",
+        KqlTypeError,
+        66,
+        "replace_strings(): argument 2 (lookups) must be a constant",
+        fn("replace_strings"),
+    ),
 ]
 
 

@@ -1026,3 +1026,40 @@ def _format_bytes(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> 
         return case(absent, *reaches, default=formatted(x, 0))
 
     return Typed(sql.bind(compiler, size, body), KqlType.STRING)
+
+
+def _constant_list(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed, what: str) -> list[object]:
+    value = constant(compiler, node, position, arg, what)
+    if not isinstance(value, list):
+        raise fail(compiler, node, position, f"argument {position + 1} ({what}) must be a dynamic array constant")
+    return value
+
+
+@function("replace_strings", args=3)
+def _replace_strings(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Every lookup replaced by its rewrite; an earlier lookup takes precedence: its matches are replaced first and
+    the later lookups only apply to the text between them (the page's `Thwas` example). A lookup that is not a
+    string (or is "") is ignored; a match whose rewrite is not a string stays as it is. Both arrays must be
+    constants here. https://learn.microsoft.com/en-us/kusto/query/replace-strings-function
+    """
+    text = string_arg(compiler, node, 0, args[0])
+    lookups = _constant_list(compiler, node, 1, args[1], "lookups")
+    rewrites = _constant_list(compiler, node, 2, args[2], "rewrites")
+    pairs: list[tuple[str, str]] = []
+    for i, lookup in enumerate(lookups):
+        if isinstance(lookup, str) and lookup:
+            rewrite = rewrites[i] if i < len(rewrites) else None
+            pairs.append((lookup, rewrite if isinstance(rewrite, str) else lookup))
+    return Typed(_replaced_in_order(compiler, text, pairs), KqlType.STRING)
+
+
+def _replaced_in_order(compiler: ExprCompiler, text: exp.Expression, pairs: list[tuple[str, str]]) -> exp.Expression:
+    """The text split at the first lookup's matches, each piece replaced by the rest, joined by its rewrite."""
+    if not pairs:
+        return text
+    (lookup, rewrite), rest = pairs[0], pairs[1:]
+    pieces = exp.Split(this=text, expression=s(lookup))
+    if rest:
+        p = sql.fresh_name(compiler, "_p")
+        pieces = sql.list_transform(pieces, p, _replaced_in_order(compiler, exp.column(p), rest))
+    return exp.ArrayToString(this=pieces, expression=s(rewrite))
