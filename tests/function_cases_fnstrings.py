@@ -493,4 +493,77 @@ CASES: list[Case] = [
         [["", ""], ["aaa", "bc"], ["\u00e9.\u00e9", "\u00e9-\u00e9"], ["x", "x"], ["a.b|c", "c-b|c"]],
         fn("replace_strings"),
     ),
+    # ================================================================ base64 of guids and byte arrays
+    Case(
+        "base64-encode-fromguid-doc-example",
+        'print Quine = base64_encode_fromguid(toguid("ae3133f2-6e22-49ae-b06a-16e6a9b212eb"))',
+        ["Quine"],
+        [["8jMxriJurkmwahbmqbIS6w=="]],
+        fn("base64_encode_fromguid"),
+    ),
+    Case(
+        # a null guid gives "" (Kusto's null string)
+        "base64-encode-fromguid-columns",
+        "datatable(g:guid)[guid(ae3133f2-6e22-49ae-b06a-16e6a9b212eb), guid(00000000-0000-0000-0000-000000000001),"
+        " guid(null)] | extend b = base64_encode_fromguid(g)",
+        ["g", "b"],
+        [
+            ["ae3133f2-6e22-49ae-b06a-16e6a9b212eb", "8jMxriJurkmwahbmqbIS6w=="],
+            ["00000000-0000-0000-0000-000000000001", "AAAAAAAAAAAAAAAAAAAAAQ=="],
+            [None, ""],
+        ],
+        fn("base64_encode_fromguid"),
+    ),
+    Case(
+        # the page's output keeps the third field's bytes as written (not .NET's order): followed as documented
+        "base64-decode-toguid-doc-example",
+        'print Quine = base64_decode_toguid("JpbpECu8dUy7Pv5gbeJXAA=="), Empty = base64_decode_toguid("abcd1231")',
+        ["Quine", "Empty"],
+        [["10e99626-bc2b-754c-bb3e-fe606de25700", None]],
+        fn("base64_decode_toguid"),
+        types=["guid", "guid"],
+    ),
+    Case(
+        # valid base64 of another number of bytes than 16 is null, as invalid base64 is (pinned)
+        "base64-decode-toguid-columns",
+        'datatable(s:string)["JpbpECu8dUy7Pv5gbeJXAA==", "AAAAAAAAAAAAAAAAAAAAAQ==", "S3VzdG8=", "", "%%%"]'
+        " | extend g = base64_decode_toguid(s)",
+        ["s", "g"],
+        [
+            ["JpbpECu8dUy7Pv5gbeJXAA==", "10e99626-bc2b-754c-bb3e-fe606de25700"],
+            ["AAAAAAAAAAAAAAAAAAAAAQ==", "00000000-0000-0000-0000-000000000001"],
+            ["S3VzdG8=", None],
+            ["", None],
+            ["%%%", None],
+        ],
+        fn("base64_decode_toguid"),
+    ),
+    Case(
+        "base64-encode-fromarray-doc-examples",
+        'let bytes_array = toscalar(print base64_decode_toarray("S3VzdG8="));'
+        ' let empty_bytes_array = toscalar(print base64_decode_toarray("U3RyaW5n0KHR0tGA0L7Rh9C60LA"));'
+        " print decoded_base64_string = base64_encode_fromarray(bytes_array),"
+        " empty_string = base64_encode_fromarray(empty_bytes_array)",
+        ["decoded_base64_string", "empty_string"],
+        [["S3VzdG8=", ""]],
+        fn("base64_encode_fromarray"),
+    ),
+    Case(
+        # an element that is not a byte (or null), or a value that is not an array, gives "" (pinned)
+        "base64-encode-fromarray-columns",
+        "datatable(d:dynamic)[dynamic([75, 117, 115, 116, 111]), dynamic([0, 255]), dynamic([256]), dynamic([-1]),"
+        ' dynamic([]), dynamic(null), dynamic("x"), dynamic([1, null])] | extend b = base64_encode_fromarray(d)',
+        ["d", "b"],
+        [
+            [[75, 117, 115, 116, 111], "S3VzdG8="],
+            [[0, 255], "AP8="],
+            [[256], ""],
+            [[-1], ""],
+            [[], ""],
+            [None, ""],
+            ["x", ""],
+            [[1, None], ""],
+        ],
+        fn("base64_encode_fromarray"),
+    ),
 ]

@@ -2103,6 +2103,14 @@ BAD: list[Bad] = [
         "replace_strings(): argument 2 (lookups) must be a constant",
         fn("replace_strings"),
     ),
+    Bad(
+        "base64-encode-fromguid-of-string",
+        'print Empty = base64_encode_fromguid("abcd1231")',
+        KqlTypeError,
+        38,
+        "base64_encode_fromguid(): argument 1 must be guid, not string",
+        fn("base64_encode_fromguid"),
+    ),
 ]
 
 

@@ -506,15 +506,19 @@ def guid_of(compiler: ExprCompiler, arg: Typed) -> exp.Expression:
     digits = exp.Replace(this=exp.Lower(this=string_of(compiler, arg)), expression=s("-"), replacement=s(""))
 
     def body(d: Ref) -> exp.Expression:
-        def part(start: int, length: int) -> exp.Expression:
-            return exp.Substring(this=d(), start=n(start), length=n(length))
-
-        shaped = exp.RegexpLike(this=d(), expression=s("^[0-9a-f]{32}"))
-        groups = [part(1, 8), part(9, 4), part(13, 4), part(17, 4), part(21, 12)]
-        dashed = [piece for group in groups for piece in (s("-"), group)][1:]
-        return case((shaped, sql.concat(*dashed)))
+        return case((exp.RegexpLike(this=d(), expression=s("^[0-9a-f]{32}")), dashed_guid(d)))
 
     return sql.bind(compiler, digits, body)
+
+
+def dashed_guid(digits: Ref) -> exp.Expression:
+    """32 hex digits (or more: the rest is dropped) as a guid's text, 8-4-4-4-12."""
+
+    def part(start: int, length: int) -> exp.Expression:
+        return exp.Substring(this=digits(), start=n(start), length=n(length))
+
+    groups = [part(1, 8), part(9, 4), part(13, 4), part(17, 4), part(21, 12)]
+    return sql.concat(*[piece for group in groups for piece in (s("-"), group)][1:])
 
 
 @function("toguid", args=1)
