@@ -40,8 +40,14 @@ def try_(node: exp.Try) -> exp.Expression:
 
 
 def _from_base64_or_null(node: exp.FromBase64) -> exp.Expression:
-    """Spark's unbase64 fails on a bad ending and skips characters outside the alphabet; try_to_binary is null."""
-    return anon("try_to_binary", node.this, exp.Literal.string("base64"))
+    """Spark's unbase64 fails on a bad ending and skips characters outside the alphabet; try_to_binary is null,
+    but reads text without its padding, which DuckDB (and so the compiler's TRY) rejects: its length must be a
+    multiple of 4."""
+    padded = exp.EQ(
+        this=exp.Mod(this=exp.Length(this=node.this.copy()), expression=exp.Literal.number(4)),
+        expression=exp.Literal.number(0),
+    )
+    return exp.If(this=padded, true=anon("try_to_binary", node.this, exp.Literal.string("base64")), false=exp.null())
 
 
 def _decode_or_null(node: exp.Decode) -> exp.Expression:
