@@ -84,7 +84,7 @@ def test_spark_rewrite_is_a_copy_with_spark_spellings() -> None:
 
 
 # DuckDB functions that Spark has under the same name and meaning.
-SAME_IN_SPARK = {"url_decode", "concat_ws", "map", "log10", "log2"}
+SAME_IN_SPARK = {"url_decode", "concat_ws", "map", "log10", "log2", "printf", "octet_length"}
 
 
 def duckdb_functions_the_compiler_names() -> set[str]:
