@@ -23,6 +23,7 @@ from rmmhunt.kql.errors import KqlError, KqlNotSupported, KqlTypeError
 from rmmhunt.output import kql_types, rows
 
 from . import function_cases_fnaggs, function_cases_fndates, function_cases_fnmath, function_cases_fnstrings
+from . import function_cases_fnaggs, function_cases_fndates, function_cases_fndynamic, function_cases_fnmath
 from .kql_cases import DOCS, NOW, Case, doc, normalize
 
 
@@ -1645,6 +1646,7 @@ CASES: list[Case] = [
     *function_cases_fnaggs.CASES,
     *function_cases_fnmath.CASES,
     *function_cases_fnstrings.CASES,
+    *function_cases_fndynamic.CASES,
 ]
 
 # ---------------------------------------------------------------- dynamic property and index access

@@ -57,6 +57,7 @@ rewrites a copy of that tree for an engine's SQL dialect so the same query gives
 | map_concat(bag, ...)                 | the same; a key's last value wins (mapKeyDedupPolicy LAST_WIN)   |
 | CAST(bag AS JSON)                    | to_json(bag)                                                     |
 | list_reduce(list, f, start)          | aggregate(list, start, f)                                        |
+| list_reverse(list)                   | reverse(list)                                                    |
 | UNION ALL BY NAME (`search`)         | UNION ALL by position, each leg padded with nulls to every column|
 
 What Spark cannot say yet (datetime formats computed by the query or with elements Java has no letter for,
@@ -107,6 +108,7 @@ SPARK_FUNCTIONS: dict[str, Rewrite] = {
     "json_valid": json_read.json_valid,
     "map_concat": bags.map_concat,
     "list_reduce": lists.list_reduce,
+    "list_reverse": lists.list_reverse,
     "timezone": datetimes.timezone,
 }
 

@@ -58,6 +58,14 @@ def _element(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed) 
     return json_of(compiler, arg)
 
 
+def _array_of_elements(compiler: ExprCompiler, elements: exp.Expression) -> exp.Expression:
+    """A list of JSON elements (as `_list` reads them) as a dynamic array: a JSON null element reads as a SQL
+    NULL, which DuckDB's cast back to JSON would write as `NULL`, so it turns into the JSON null first."""
+    x = sql.fresh_name(compiler, "_x")
+    kept = sql.list_transform(elements, x, sql.coalesce(exp.column(x), sql.cast(s("null"), KqlType.DYNAMIC)))
+    return sql.json_array_of(kept)
+
+
 def _constant_list(arg: Typed) -> list | None:
     return arg.value if arg.is_constant and isinstance(arg.value, list) else None
 
@@ -247,6 +255,19 @@ def _array_slice(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> T
         return sql.json_array_of(exp.ArrayFilter(this=ref(), expression=sql.lambda_([x, i], inside)))
 
     return Typed(sql.bind(compiler, items, body), KqlType.DYNAMIC)
+
+
+@function("array_reverse", args=1)
+def _array_reverse(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The elements in reverse order; null when the value is not an array.
+
+    https://learn.microsoft.com/en-us/kusto/query/array-reverse-function
+    """
+    items = _list(compiler, node, 0, args[0])
+    if args[0].is_constant:
+        value = args[0].value
+        return literal(value[::-1] if isinstance(value, list) else None, KqlType.DYNAMIC)
+    return Typed(_array_of_elements(compiler, sql.anon("list_reverse", items)), KqlType.DYNAMIC)
 
 
 @function("pack_array", args=(1, 1024), raw=True)

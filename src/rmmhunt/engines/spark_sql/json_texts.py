@@ -17,7 +17,7 @@ JSON_DEPTH = "json_depth"  # meta mark: 0 a JSON text, 1 an array of JSON texts,
 # List functions whose result holds the elements of their first argument (sqlglot nodes and the Spark
 # functions the dialect writes for DuckDB's).
 _SAME_ELEMENTS = (exp.ArrayFilter, exp.ArraySlice, exp.ArrayConcat, exp.ArrayDistinct, exp.Filter, exp.Paren)
-_SAME_ELEMENTS_CALLS = frozenset({"filter", "slice", "array_distinct"})
+_SAME_ELEMENTS_CALLS = frozenset({"filter", "slice", "array_distinct", "reverse"})
 _ELEMENT_CALLS = frozenset({"try_element_at", "element_at"})
 
 

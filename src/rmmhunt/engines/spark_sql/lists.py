@@ -28,6 +28,10 @@ def list_range(args: list[exp.Expression]) -> exp.Expression:
     return exp.If(this=exp.GT(this=count, expression=exp.Literal.number(0)), true=positions, false=anon("array"))
 
 
+def list_reverse(args: list[exp.Expression]) -> exp.Expression:
+    return anon("reverse", *args)
+
+
 def list_reduce(args: list[exp.Expression]) -> exp.Expression:
     """list_reduce(list, (acc, x) -> ..., start) as Spark's aggregate(list, start, (acc, x) -> ...)."""
     items, merge, start = args
