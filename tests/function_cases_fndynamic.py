@@ -41,4 +41,54 @@ CASES: list[Case] = [
         ],
         fn("array_reverse"),
     ),
+    Case(
+        "array-sort-doc-examples",
+        'let Names = "John,Paul,Jane,Kao"; print a = strcat_array(array_sort_asc(split(Names, ",")), ","),'
+        ' d = strcat_array(array_sort_desc(split("John,Paul,Jane,Kayo", ",")), ",")',
+        ["a", "d"],
+        [["Jane,John,Kao,Paul", "Paul,Kayo,John,Jane"]],
+        fn("array_sort_asc"),
+    ),
+    Case(
+        "array-sort-nulls-doc-examples",
+        'datatable(d:dynamic)[dynamic([null,"blue","yellow","green",null])]'
+        " | extend a = array_sort_asc(d), af = array_sort_asc(d, false), s = array_sort_desc(d),"
+        " sf = array_sort_desc(d, false) | project-away d",
+        ["a", "af", "s", "sf"],
+        [
+            [
+                ["blue", "green", "yellow", None, None],
+                [None, None, "blue", "green", "yellow"],
+                ["yellow", "green", "blue", None, None],
+                [None, None, "yellow", "green", "blue"],
+            ]
+        ],
+        fn("array_sort_asc"),
+    ),
+    # Numbers, then strings, then the rest as the pages order types; the pages do not say how bools and bags
+    # order among themselves: they keep their order here. A value that is not an array gives null.
+    Case(
+        "array-sort-mixed-types-columns",
+        'datatable(d:dynamic)[dynamic([3, "b", true, 1.5, null, "a", {"x": 1}, -2, false]), dynamic([]),'
+        ' dynamic(null), dynamic(5), dynamic({"a": 1})]'
+        " | extend a = array_sort_asc(d), s = array_sort_desc(d) | project-away d",
+        ["a", "s"],
+        [
+            [[-2, 1.5, 3, "a", "b", True, {"x": 1}, False, None], [3, 1.5, -2, "b", "a", True, {"x": 1}, False, None]],
+            [[], []],
+            [None, None],
+            [None, None],
+            [None, None],
+        ],
+        fn("array_sort_desc"),
+    ),
+    # The pages do not say what a null nulls_last does: the default, nulls last, here.
+    Case(
+        "array-sort-nulls-last-column",
+        "datatable(d:dynamic, last:bool)[dynamic([2, null, 1]), true, dynamic([2, null, 1]), false,"
+        " dynamic([2, null, 1]), bool(null)] | extend a = array_sort_asc(d, last) | project-away d",
+        ["last", "a"],
+        [[True, [1, 2, None]], [False, [None, 1, 2]], [None, [1, 2, None]]],
+        fn("array_sort_asc"),
+    ),
 ]

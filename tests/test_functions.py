@@ -2112,6 +2112,28 @@ BAD: list[Bad] = [
         38,
         "base64_encode_fromguid(): argument 1 must be guid, not string",
         fn("base64_encode_fromguid"),
+        "array-reverse-not-dynamic",
+        "print x = array_reverse(1)",
+        KqlTypeError,
+        25,
+        "argument 1 of array_reverse() must be dynamic, not long",
+        fn("array_reverse"),
+    ),
+    Bad(
+        "array-sort-second-not-dynamic",
+        "print x = array_sort_desc(dynamic([1]), 1)",
+        KqlTypeError,
+        41,
+        "argument 2 of array_sort_desc() must be dynamic, not long",
+        fn("array_sort_desc"),
+    ),
+    Bad(
+        "array-sort-several-arrays",
+        "print x = array_sort_asc(dynamic([1]), dynamic([2]))",
+        KqlNotSupported,
+        11,
+        "array_sort_asc() of several arrays",
+        fn("array_sort_asc"),
     ),
 ]
 
