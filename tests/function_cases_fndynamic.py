@@ -91,4 +91,32 @@ CASES: list[Case] = [
         [[True, [1, 2, None]], [False, [None, 1, 2]], [None, [1, 2, None]]],
         fn("array_sort_asc"),
     ),
+    Case(
+        "array-sum-doc-example",
+        "print arr=dynamic([1,2,3,4]) | extend arr_sum=array_sum(arr)",
+        ["arr", "arr_sum"],
+        [[[1, 2, 3, 4], 10.0]],
+        fn("array_sum"),
+        types=["dynamic", "real"],
+    ),
+    # A string, bool, null or nested array element is not a number: null. The page is silent on an empty
+    # array: 0 here, the sum of no numbers. A value that is not an array gives null.
+    Case(
+        "array-sum-columns",
+        'datatable(d:dynamic)[dynamic([1.5, -2, 3]), dynamic([]), dynamic(null), dynamic([1, "2"]), dynamic([1, null]),'
+        ' dynamic([true]), dynamic("x"), dynamic({"a": 1}), dynamic([[1]])] | extend s = array_sum(d)',
+        ["d", "s"],
+        [
+            [[1.5, -2, 3], 2.5],
+            [[], 0.0],
+            [None, None],
+            [[1, "2"], None],
+            [[1, None], None],
+            [[True], None],
+            ["x", None],
+            [{"a": 1}, None],
+            [[[1]], None],
+        ],
+        fn("array_sum"),
+    ),
 ]

@@ -270,11 +270,16 @@ def _array_reverse(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) ->
     return Typed(_array_of_elements(compiler, sql.anon("list_reverse", items)), KqlType.DYNAMIC)
 
 
+def _is_json_number(kind: exp.Expression) -> exp.Expression:
+    """Whether a json_type() names a number."""
+    return exp.In(this=kind, expressions=[s("BIGINT"), s("UBIGINT"), s("DOUBLE")])
+
+
 def _sort_key(element: exp.Expression, index: exp.Expression, nulls_last: exp.Expression) -> exp.Expression:
     """What an element sorts by: its type's group (nulls first or last; numbers, strings, the rest), its value
     within the group, then its position, so that elements the order does not tell apart keep theirs."""
     kind = sql.json_type(element.copy())
-    is_number = exp.In(this=kind, expressions=[s("BIGINT"), s("UBIGINT"), s("DOUBLE")])
+    is_number = _is_json_number(kind)
     is_string = sql.eq(kind.copy(), s("VARCHAR"))
     group = case(
         # a JSON null element is NULL in DuckDB's list, the text null in Spark's
@@ -330,6 +335,22 @@ def _sort_handler(descending: bool):  # type: ignore[no-untyped-def]
 # https://learn.microsoft.com/en-us/kusto/query/array-sort-asc-function (and array-sort-desc-function)
 function("array_sort_asc", args=(1, 2))(_sort_handler(descending=False))
 function("array_sort_desc", args=(1, 2))(_sort_handler(descending=True))
+
+
+@function("array_sum", args=1)
+def _array_sum(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The sum of the elements as a real; null when one is not a number (a null element included) or the value
+    is not an array. The page is silent on an empty array: 0 here, the sum of no numbers.
+
+    https://learn.microsoft.com/en-us/kusto/query/array-sum-function
+    """
+    items = _list(compiler, node, 0, args[0])
+    x, total = sql.fresh_name(compiler, "_x"), sql.fresh_name(compiler, "_s")
+    element = exp.column(x)
+    number = case((_is_json_number(sql.json_type(element)), sql.double(sql.json_text(element.copy()))))
+    numbers = sql.list_transform(items, x, number)
+    step = sql.lambda_([total, x], sql.add(exp.column(total), exp.column(x)))
+    return Typed(sql.anon("list_reduce", numbers, step, sql.double(n(0))), KqlType.REAL)
 
 
 @function("pack_array", args=(1, 1024), raw=True)
