@@ -119,4 +119,41 @@ CASES: list[Case] = [
         ],
         fn("array_sum"),
     ),
+    Case(
+        "array-iff-doc-examples",
+        "print c1=dynamic([true,false,true]), t1=dynamic([1,2,3]), f1=dynamic([4,5,6]),"
+        ' c2=dynamic([1,0,50]), t2="yes", f2="no", c4=dynamic([true,true,true]), t4=dynamic([1,2]), f4=dynamic([3,4])'
+        " | project r1 = array_iff(c1, t1, f1), r2 = array_iff(c2, t2, f2), r4 = array_iif(c4, t4, f4)",
+        ["r1", "r2", "r4"],
+        [[[1, 5, 3], ["yes", "no", "yes"], [1, 2, None]]],
+        fn("array_iff"),
+    ),
+    # The page's third example has a datetime in the array; the dynamic literal here holds its text instead.
+    Case(
+        "array-iff-non-boolean-conditions",
+        'print condition=dynamic(["some string value", "2022-01-01T00:00:00Z", null]), if_true=1, if_false=0'
+        " | extend res= array_iff(condition, if_true, if_false)",
+        ["condition", "if_true", "if_false", "res"],
+        [[["some string value", "2022-01-01T00:00:00Z", None], 1, 0, [None, None, None]]],
+        fn("array_iff"),
+    ),
+    # A dynamic that is not an array is the value for every element; a condition that is not an array
+    # gives null (the page is silent on it), an empty one an empty array.
+    Case(
+        "array-iff-columns",
+        "datatable(c:dynamic, t:dynamic, f:datetime)["
+        ' dynamic([true, false, 1.5, 0, {"a": 1}, "x"]), dynamic({"k": 1}), datetime(2020-01-01),'
+        " dynamic([false, true, false]), dynamic([[1], null]), datetime(null),"
+        " dynamic([]), dynamic([1]), datetime(null),"
+        " dynamic(5), dynamic([1]), datetime(null)]"
+        " | extend r = array_iff(c, t, f) | project r",
+        ["r"],
+        [
+            [[{"k": 1}, "2020-01-01T00:00:00.0000000Z", {"k": 1}, "2020-01-01T00:00:00.0000000Z", None, None]],
+            [[None, None, None]],
+            [[]],
+            [None],
+        ],
+        fn("array_iff"),
+    ),
 ]

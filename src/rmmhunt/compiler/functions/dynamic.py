@@ -353,6 +353,43 @@ def _array_sum(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typ
     return Typed(sql.anon("list_reduce", numbers, step, sql.double(n(0))), KqlType.REAL)
 
 
+def _truth(element: exp.Expression) -> exp.Expression:
+    """A condition element as a bool: a bool as it is, a number true unless 0, anything else null."""
+    kind = sql.json_type(element)
+    return case(
+        (sql.eq(kind, s("BOOLEAN")), sql.eq(sql.json_text(element.copy()), s("true"))),
+        (_is_json_number(kind.copy()), exp.NEQ(this=sql.double(sql.json_text(element.copy())), expression=n(0))),
+    )
+
+
+def _choice(compiler: ExprCompiler, arg: Typed, index: exp.Expression) -> exp.Expression:
+    """The value array_iff takes at a 1-based index: an array's element there (null past its end), or the value
+    itself when it is not an array."""
+    if arg.type is not KqlType.DYNAMIC:
+        return json_of(compiler, arg)
+    value = sql.as_json(arg.sql)
+    is_array = sql.eq(sql.json_type(value), s("ARRAY"))
+    return case((is_array, sql.element(sql.json_list(value.copy()), index)), default=value.copy())
+
+
+@function("array_iff", "array_iif", args=3)
+def _array_iff(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """Per element of the condition array, when_true's or when_false's value (each an array or one value);
+    null where the condition is neither a bool nor a number, and null when the condition is not an array.
+
+    https://learn.microsoft.com/en-us/kusto/query/array-iff-function
+    """
+    conditions = _list(compiler, node, 0, args[0])
+    x, i = sql.fresh_name(compiler, "_x"), sql.fresh_name(compiler, "_i")
+    truth = _truth(exp.column(x))
+    chosen = case(
+        (truth, _choice(compiler, args[1], exp.column(i))),
+        (sql.not_(truth.copy()), _choice(compiler, args[2], exp.column(i))),
+    )
+    values = exp.Transform(this=conditions, expression=sql.lambda_([x, i], chosen))
+    return Typed(_array_of_elements(compiler, values), KqlType.DYNAMIC)
+
+
 @function("pack_array", args=(1, 1024), raw=True)
 def _pack_array(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """An array of the values; `pack_array(*)` packs every column.
