@@ -156,4 +156,28 @@ CASES: list[Case] = [
         ],
         fn("array_iff"),
     ),
+    Case(
+        "array-split-doc-examples",
+        "print arr=dynamic([1,2,3,4,5]) | extend a=array_split(arr, 2), b=array_split(arr, dynamic([1,3]))",
+        ["arr", "a", "b"],
+        [[[1, 2, 3, 4, 5], [[1, 2], [3, 4, 5]], [[1], [2, 3], [4, 5]]]],
+        fn("array_split"),
+    ),
+    # A negative index counts from the end. The page is silent on indices out of range or out of order:
+    # clamped to the array here, and a range ending before it starts is empty. A non-array gives null.
+    Case(
+        "array-split-columns",
+        'datatable(d:dynamic, i:dynamic)[dynamic([1,2,3,4,5]), dynamic([4, 1, 9, -9]), dynamic([null, "a", {"b":1}]),'
+        " dynamic([1]), dynamic([]), dynamic([0]), dynamic(5), dynamic([1]), dynamic([1, 2, 3]), dynamic([])]"
+        " | extend s = array_split(d, i), l = array_split(d, -1) | project s, l",
+        ["s", "l"],
+        [
+            [[[1, 2, 3, 4], [], [2, 3, 4, 5], [], [1, 2, 3, 4, 5]], [[1, 2, 3, 4], [5]]],
+            [[[None], ["a", {"b": 1}]], [[None, "a"], [{"b": 1}]]],
+            [[[], []], [[], []]],
+            [None, None],
+            [[[1, 2, 3]], [[1, 2], [3]]],
+        ],
+        fn("array_split"),
+    ),
 ]

@@ -58,12 +58,16 @@ def _element(compiler: ExprCompiler, node: ast.Call, position: int, arg: Typed) 
     return json_of(compiler, arg)
 
 
-def _array_of_elements(compiler: ExprCompiler, elements: exp.Expression) -> exp.Expression:
-    """A list of JSON elements (as `_list` reads them) as a dynamic array: a JSON null element reads as a SQL
-    NULL, which DuckDB's cast back to JSON would write as `NULL`, so it turns into the JSON null first."""
+def _nulls_as_json(compiler: ExprCompiler, elements: exp.Expression) -> exp.Expression:
+    """A list of JSON elements (as `_list` reads them) with a JSON null element, a SQL NULL there, as the JSON
+    null again: DuckDB's cast of the list to JSON would write it as `NULL`."""
     x = sql.fresh_name(compiler, "_x")
-    kept = sql.list_transform(elements, x, sql.coalesce(exp.column(x), sql.cast(s("null"), KqlType.DYNAMIC)))
-    return sql.json_array_of(kept)
+    return sql.list_transform(elements, x, sql.coalesce(exp.column(x), sql.cast(s("null"), KqlType.DYNAMIC)))
+
+
+def _array_of_elements(compiler: ExprCompiler, elements: exp.Expression) -> exp.Expression:
+    """A list of JSON elements as a dynamic array."""
+    return sql.json_array_of(_nulls_as_json(compiler, elements))
 
 
 def _constant_list(arg: Typed) -> list | None:
@@ -388,6 +392,62 @@ def _array_iff(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typ
     )
     values = exp.Transform(this=conditions, expression=sql.lambda_([x, i], chosen))
     return Typed(_array_of_elements(compiler, values), KqlType.DYNAMIC)
+
+
+def _split_points(compiler: ExprCompiler, node: ast.Call, arg: Typed) -> exp.Expression:
+    """array_split's indices as a list of longs: one integer, or an array of them (an element that is not a
+    number is a null index)."""
+    if arg.type is not KqlType.DYNAMIC:
+        expect(compiler, node, 1, arg, *INTEGERS)
+        return exp.Array(expressions=[number_of(compiler, arg, KqlType.LONG)])
+    x = sql.fresh_name(compiler, "_x")
+    element = exp.column(x)
+    index = case((_is_json_number(sql.json_type(element)), sql.bigint(sql.double(sql.json_text(element.copy())))))
+    return sql.list_transform(sql.json_list(sql.as_json(arg.sql)), x, index)
+
+
+@function("array_split", args=2)
+def _array_split(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+    """The arrays [0..i1), [i1..i2), ... [iN..length); a negative index counts from the end. The page is silent
+    on indices out of range or out of order: they are clamped to the array, and a range that ends before it
+    starts is empty.
+
+    https://learn.microsoft.com/en-us/kusto/query/array-split-function
+    """
+    items = _list(compiler, node, 0, args[0])
+    points = _split_points(compiler, node, args[1])
+
+    def body(ref: Ref) -> exp.Expression:
+        length = exp.ArraySize(this=ref())
+        p = sql.fresh_name(compiler, "_p")
+        point = exp.column(p)
+        absolute = case(
+            (exp.LT(this=point, expression=n(0)), sql.add(point.copy(), length.copy())), default=point.copy()
+        )
+        clamped = exp.Least(
+            this=exp.Greatest(this=absolute, expressions=[n(0)], ignore_nulls=False),
+            expressions=[length.copy()],
+            ignore_nulls=False,
+        )
+        inner = sql.list_transform(points, p, clamped)
+        bounds = exp.ArrayConcat(
+            this=exp.Array(expressions=[sql.bigint(n(0))]),
+            expressions=[inner, exp.Array(expressions=[sql.bigint(length.copy())])],
+        )
+
+        def sliced(b: Ref) -> exp.Expression:
+            k, x, i = (sql.fresh_name(compiler, name) for name in ("_k", "_x", "_i"))
+            start = sql.element(b(), exp.column(k))
+            end = sql.element(b(), sql.add(exp.column(k), n(1)))
+            position = sql.sub(exp.column(i), n(1))  # the lambda's index is 1-based
+            inside = exp.and_(exp.GTE(this=position, expression=start), exp.LT(this=position.copy(), expression=end))
+            part = exp.ArrayFilter(this=ref(), expression=sql.lambda_([x, i], inside))
+            parts = exp.GenerateSeries(start=n(1), end=sql.sub(exp.ArraySize(this=b()), n(1)))
+            return sql.list_transform(parts, k, _nulls_as_json(compiler, part))
+
+        return case((sql.not_(sql.is_null(ref())), sql.json_array_of(sql.bind(compiler, bounds, sliced))))
+
+    return Typed(sql.bind(compiler, items, body), KqlType.DYNAMIC)
 
 
 @function("pack_array", args=(1, 1024), raw=True)
