@@ -180,4 +180,52 @@ CASES: list[Case] = [
         ],
         fn("array_split"),
     ),
+    Case(
+        "array-shift-rotate-doc-examples",
+        "print arr=dynamic([1,2,3,4,5]) | project a=array_shift_left(arr, 2), b=array_shift_left(arr, 2, -1),"
+        " c=array_shift_left(arr, -2, -1), d=array_shift_right(arr, 2), e=array_shift_right(arr, 2, -1),"
+        " f=array_shift_right(arr, -2, -1), g=array_rotate_left(arr, 2), h=array_rotate_left(arr, -2),"
+        " i=array_rotate_right(arr, 2), j=array_rotate_right(arr, -2)",
+        ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"],
+        [
+            [
+                [3, 4, 5, None, None],
+                [3, 4, 5, -1, -1],
+                [-1, -1, 1, 2, 3],
+                [None, None, 1, 2, 3],
+                [-1, -1, 1, 2, 3],
+                [3, 4, 5, -1, -1],
+                [3, 4, 5, 1, 2],
+                [4, 5, 1, 2, 3],
+                [4, 5, 1, 2, 3],
+                [3, 4, 5, 1, 2],
+            ]
+        ],
+        fn("array_shift_left"),
+    ),
+    # A count past the length shifts everything out and rotates around more than once; an empty array stays
+    # empty, a non-array gives null; a null count (the pages are silent) takes no element from the array.
+    # The default for a shifted-in element is null: the pages say null or an empty string "depending on the
+    # type of elements" without saying which gives which.
+    Case(
+        "array-shift-rotate-columns",
+        'datatable(d:dynamic, c:long)[dynamic([null, "a", {"b": 1}, [2]]), 1, dynamic([1, 2, 3]), 7, dynamic([]), 2,'
+        " dynamic(5), 1, dynamic([1, 2]), long(null)]"
+        ' | project l = array_shift_left(d, c), r = array_shift_right(d, c, "x"), rl = array_rotate_left(d, c),'
+        " rr = array_rotate_right(d, c)",
+        ["l", "r", "rl", "rr"],
+        [
+            [
+                ["a", {"b": 1}, [2], None],
+                ["x", None, "a", {"b": 1}],
+                ["a", {"b": 1}, [2], None],
+                [[2], None, "a", {"b": 1}],
+            ],
+            [[None, None, None], ["x", "x", "x"], [2, 3, 1], [3, 1, 2]],
+            [[], [], [], []],
+            [None, None, None, None],
+            [[None, None], ["x", "x"], [None, None], [None, None]],
+        ],
+        fn("array_rotate_left"),
+    ),
 ]

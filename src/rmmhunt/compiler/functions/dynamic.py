@@ -450,6 +450,48 @@ def _array_split(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> T
     return Typed(sql.bind(compiler, items, body), KqlType.DYNAMIC)
 
 
+def _move_handler(rotate: bool, direction: int):  # type: ignore[no-untyped-def]
+    """array_shift_* and array_rotate_*: each element taken from `count` places to its right (left for
+    `direction` -1; a negative count turns the other way). Rotating wraps around; shifting takes
+    default_value, null unless given, past either end. The shift pages say the default is null or an empty
+    string "depending on the type of elements" without saying which type gives which: null here."""
+
+    def handler(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
+        items = _list(compiler, node, 0, args[0])
+        expect(compiler, node, 1, args[1], *INTEGERS)
+        count = sql.mul(number_of(compiler, args[1], KqlType.LONG), n(direction))
+        fallback = json_of(compiler, args[2]) if len(args) > 2 else sql.cast(s("null"), KqlType.DYNAMIC)
+
+        def body(ref: Ref) -> exp.Expression:
+            length = exp.ArraySize(this=ref())
+            x, i = sql.fresh_name(compiler, "_x"), sql.fresh_name(compiler, "_i")
+            source = sql.add(sql.sub(exp.column(i), n(1)), count.copy())  # 0-based; the lambda's index is 1-based
+            if rotate:
+                size = exp.Nullif(this=length, expression=n(0))
+                wrapped = sql.mod(sql.add(sql.mod(source, size), size.copy()), size.copy())
+                taken = sql.element(ref(), sql.add(wrapped, n(1)))
+            else:
+                inside = exp.and_(exp.GTE(this=source, expression=n(0)), exp.LT(this=source.copy(), expression=length))
+                taken = case((inside, sql.element(ref(), sql.add(source.copy(), n(1)))), default=fallback.copy())
+            moved = exp.Transform(this=ref(), expression=sql.lambda_([x, i], taken))
+            return _array_of_elements(compiler, moved)
+
+        return Typed(sql.bind(compiler, items, body), KqlType.DYNAMIC)
+
+    return handler
+
+
+# https://learn.microsoft.com/en-us/kusto/query/array-shift-left-function (and -right, array-rotate-left, -right)
+_MOVES = {
+    "array_shift_left": (False, 1),
+    "array_shift_right": (False, -1),
+    "array_rotate_left": (True, 1),
+    "array_rotate_right": (True, -1),
+}
+for _name, (_rotate, _direction) in _MOVES.items():
+    function(_name, args=2 if _rotate else (2, 3))(_move_handler(_rotate, _direction))
+
+
 @function("pack_array", args=(1, 1024), raw=True)
 def _pack_array(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> Typed:
     """An array of the values; `pack_array(*)` packs every column.
