@@ -22,8 +22,13 @@ from rmmhunt.compiler import functions
 from rmmhunt.kql.errors import KqlError, KqlNotSupported, KqlTypeError
 from rmmhunt.output import kql_types, rows
 
-from . import function_cases_fnaggs, function_cases_fndates, function_cases_fnmath, function_cases_fnstrings
-from . import function_cases_fnaggs, function_cases_fndates, function_cases_fndynamic, function_cases_fnmath
+from . import (
+    function_cases_fnaggs,
+    function_cases_fndates,
+    function_cases_fndynamic,
+    function_cases_fnmath,
+    function_cases_fnstrings,
+)
 from .kql_cases import DOCS, NOW, Case, doc, normalize
 
 
@@ -2112,6 +2117,8 @@ BAD: list[Bad] = [
         38,
         "base64_encode_fromguid(): argument 1 must be guid, not string",
         fn("base64_encode_fromguid"),
+    ),
+    Bad(
         "array-reverse-not-dynamic",
         "print x = array_reverse(1)",
         KqlTypeError,
