@@ -18,7 +18,7 @@ def divide(node: exp.Div) -> exp.Expression:
     """x / y, with x / 0 worked out as IEEE 754 does it (a divisor of -0.0 counts as +0.0: Spark finds them equal)."""
     numerator, divisor = node.this, node.expression
     if not node.meta.get(REAL_DIVISION):
-        return node  # the compiler's own divisions, of values it knows are not 0
+        return node  # the compiler's own divisions (by constants, or guarded) keep Spark's `/`
     by_zero = exp.Case(
         ifs=[
             exp.If(this=exp.Is(this=numerator.copy(), expression=exp.Null()), true=exp.null()),
