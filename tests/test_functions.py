@@ -1276,6 +1276,16 @@ CASES: list[Case] = [
         [[[1, 2, 4, 1, 2]], [[2, 4, 8, 2, 4]], [[3, 6, 12, 3, 6]]],
         fn("array_concat"),
     ),
+    # A JSON null element of a column's array stays an element (DuckDB's cast of the list back to JSON wrote
+    # NULL, and the query failed).
+    Case(
+        "array-concat-slice-union-null-element",
+        'datatable(d:dynamic)[dynamic([1, null, "a"]), dynamic([])]'
+        " | project c = array_concat(d, d), s = array_slice(d, 0, 1), u = set_union(d, d)",
+        ["c", "s", "u"],
+        [[[1, None, "a", 1, None, "a"], [1, None], [1, None, "a"]], [[], [], []]],
+        fn("array_concat"),
+    ),
     Case(
         "set-functions-doc-examples",
         "datatable(x:long)[1, 2, 3] | extend y = x * 2 | extend z = y * 2 | extend w = z * 2"

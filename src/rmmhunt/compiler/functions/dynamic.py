@@ -256,7 +256,7 @@ def _array_slice(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> T
         x, i = sql.fresh_name(compiler, "_x"), sql.fresh_name(compiler, "_i")
         position = sql.sub(exp.column(i), n(1))  # the lambda's index is 1-based
         inside = exp.Between(this=position, low=absolute(first), high=absolute(last))
-        return sql.json_array_of(exp.ArrayFilter(this=ref(), expression=sql.lambda_([x, i], inside)))
+        return _array_of_elements(compiler, exp.ArrayFilter(this=ref(), expression=sql.lambda_([x, i], inside)))
 
     return Typed(sql.bind(compiler, items, body), KqlType.DYNAMIC)
 
@@ -515,7 +515,7 @@ def _array_concat(compiler: ExprCompiler, node: ast.Call, args: list[Typed]) -> 
     if all(c is not None for c in constants):
         return literal([x for c in constants for x in c], KqlType.DYNAMIC)  # type: ignore[union-attr]
     joined = lists[0] if len(lists) == 1 else exp.ArrayConcat(this=lists[0], expressions=lists[1:])
-    return Typed(sql.json_array_of(joined), KqlType.DYNAMIC)
+    return Typed(_array_of_elements(compiler, joined), KqlType.DYNAMIC)
 
 
 def _set_function(name: str, keep: str):  # type: ignore[no-untyped-def]
@@ -528,7 +528,7 @@ def _set_function(name: str, keep: str):  # type: ignore[no-untyped-def]
             return literal(_py_set(keep, constants), KqlType.DYNAMIC)  # type: ignore[arg-type]
         if keep == "union":
             base = exp.ArrayConcat(this=lists[0], expressions=lists[1:])
-            return Typed(sql.json_array_of(sql.ordered_distinct(compiler, base)), KqlType.DYNAMIC)
+            return Typed(_array_of_elements(compiler, sql.ordered_distinct(compiler, base)), KqlType.DYNAMIC)
         x = sql.fresh_name(compiler, "_x")
         others = [sql.coalesce(other, sql.empty_json_list()) for other in lists[1:]]
         tests = [exp.ArrayContains(this=other, expression=exp.column(x)) for other in others]
@@ -537,7 +537,7 @@ def _set_function(name: str, keep: str):  # type: ignore[no-untyped-def]
         else:
             predicate = exp.and_(*[sql.not_(t) for t in tests])
         kept = sql.list_filter(sql.ordered_distinct(compiler, lists[0]), x, predicate)
-        return Typed(sql.json_array_of(kept), KqlType.DYNAMIC)
+        return Typed(_array_of_elements(compiler, kept), KqlType.DYNAMIC)
 
     handler.__name__ = f"_{name}"
     return handler
